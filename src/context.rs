@@ -241,6 +241,8 @@ impl<'a> Context<'a> {
                     let value = self.class_attribute(attr)?;
                     self.type_of_value(value, 1)?
                 }
+                // A method of a local of known type: `s.get` with `s = requests.Session()`.
+                Some(Binding::Local { .. }) if !attrs.is_empty() => self.type_of(current)?,
                 Some(_) => return None,
                 None if names::BUILTINS.contains(&name.id.as_str()) => {
                     format!("builtins.{}", name.id)
@@ -396,3 +398,7 @@ fn import_insertion_point(source: &str, body: &[Stmt]) -> TextSize {
         None => TextSize::of(source),
     }
 }
+
+#[cfg(test)]
+#[path = "context_tests.rs"]
+mod tests;

@@ -3,6 +3,7 @@
 //! The library checks sources and paths and fixes them; the `asyncheck` binary is a thin
 //! command-line front over it.
 
+pub mod atomic;
 pub mod catalog;
 pub mod context;
 pub mod diagnostic;

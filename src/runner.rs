@@ -1,9 +1,16 @@
 //! Checking a set of files: read each, check (and fix) it in parallel on large-stack threads,
 //! write fixes atomically, and collect the results in path order.
 
+use std::fs;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use crate::linter::{FileError, FileOutcome};
+use rayon::prelude::*;
+
+use crate::atomic;
+use crate::linter::{check_source, FileError, FileOutcome, FixMode};
+use crate::settings::{RuleSet, Settings};
 
 /// The result for one file of a run.
 #[derive(Debug)]
@@ -31,4 +38,182 @@ impl FileResult {
             },
         }
     }
+}
+
+/// Each worker thread's stack: deep (but legal) nesting recurses in the walk and when a tree is
+/// dropped. Only the pages a file actually needs are ever touched.
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+
+/// The thread pool all per-file work runs on.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK)
+            .thread_name(|index| format!("asyncheck-{index}"))
+            .build()
+            .unwrap_or_else(|_| {
+                // Without our own pool (thread creation refused), fall back to one that rayon can build.
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .expect("a one-thread pool")
+            })
+    })
+}
+
+/// Runs `work` on a large-stack worker thread and waits for it.
+pub fn on_worker<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    pool().install(work)
+}
+
+/// What to do with fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// Compute fixed sources but leave files alone (`--diff`, or plain checking).
+    No,
+    /// Write fixed sources back (`--fix`).
+    Yes,
+}
+
+/// Checks (and fixes) every file in parallel; results come back in the order of `files`.
+pub fn check_files(
+    files: &[PathBuf],
+    settings: &Settings,
+    mode: FixMode,
+    write: Write,
+) -> Vec<FileResult> {
+    on_worker(|| {
+        files
+            .par_iter()
+            .map(|path| check_file(path, settings, mode, write))
+            .collect()
+    })
+}
+
+fn check_file(path: &Path, settings: &Settings, mode: FixMode, write: Write) -> FileResult {
+    let display = display_path(path);
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => return FileResult::unreadable(&display, format!("Failed to read: {err}")),
+    };
+    let text = match decode(&bytes) {
+        Ok(text) => text,
+        Err(message) => return FileResult::unreadable(&display, message),
+    };
+    let rules = settings.rules; // per-file ignores: switched to rules_for(path) once settings lands it
+    let mut result = check_text(&display, text.source, rules, settings, mode);
+    if write == Write::Yes && result.outcome.changed(&result.original) {
+        let mut fixed = String::with_capacity(result.outcome.source.len() + 3);
+        if text.bom {
+            fixed.push(BOM);
+        }
+        fixed.push_str(&result.outcome.source);
+        if let Err(message) = atomic::replace(path, &bytes, fixed.as_bytes()) {
+            result.outcome.errors.push(FileError {
+                message,
+                range: None,
+            });
+            // Nothing was written: report the findings of the original source.
+            result.outcome = check_source(&result.original, rules, settings, FixMode::Check);
+        }
+    }
+    result
+}
+
+/// Checks text that is already in memory (standard input, or a file just read). A panic in a
+/// rule becomes an internal error for this file; the other files are unaffected.
+pub fn check_text(
+    display: &Path,
+    source: &str,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+) -> FileResult {
+    let outcome = on_worker(|| {
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            check_source(source, rules, settings, mode)
+        }))
+    })
+    .unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        FileOutcome {
+            source: source.to_string(),
+            errors: vec![FileError {
+                message: format!("internal error: asyncheck panicked ({what}); please report this"),
+                range: None,
+            }],
+            ..FileOutcome::default()
+        }
+    });
+    FileResult {
+        path: display.to_path_buf(),
+        original: source.to_string(),
+        outcome,
+    }
+}
+
+const BOM: char = '\u{feff}';
+
+struct Decoded<'a> {
+    source: &'a str,
+    bom: bool,
+}
+
+/// UTF-8 with an optional BOM; anything else is an error naming the first bad byte's position.
+fn decode(bytes: &[u8]) -> Result<Decoded<'_>, String> {
+    let (bom, body) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    match std::str::from_utf8(body) {
+        Ok(source) => Ok(Decoded { source, bom }),
+        Err(err) => {
+            let valid = &body[..err.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+            Err(format!(
+                "{line}:{column}: not valid UTF-8 (byte offset {}); asyncheck reads UTF-8 source only",
+                err.valid_up_to() + usize::from(bom) * 3
+            ))
+        }
+    }
+}
+
+/// The path relative to the working directory when it is inside it, as users typed it.
+pub fn display_path(path: &Path) -> PathBuf {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf));
+    let shown = relative.unwrap_or_else(|| path.to_path_buf());
+    match shown.strip_prefix(".") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest.to_path_buf(),
+        _ => shown,
+    }
+}
+
+/// Parse-only pass over `files` (for the benchmark): read and parse each, nothing else.
+/// Returns how many files and bytes were parsed.
+pub fn parse_only(files: &[PathBuf]) -> (usize, usize) {
+    on_worker(|| {
+        files
+            .par_iter()
+            .filter_map(|path| {
+                let bytes = fs::read(path).ok()?;
+                let text = decode(&bytes).ok()?;
+                let parsed = ruff_python_parser::parse_unchecked_source(
+                    text.source,
+                    ruff_python_ast::PySourceType::Python,
+                );
+                std::hint::black_box(parsed.syntax().body.len());
+                Some(bytes.len())
+            })
+            .fold(|| (0, 0), |(n, b), len| (n + 1, b + len))
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    })
 }
