@@ -1,0 +1,1 @@
+"""A tiny async shop service with the bugs asyncheck exists to catch."""
