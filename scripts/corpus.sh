@@ -122,8 +122,7 @@ def prune(root):
 for name, version, pinned_sha in pins:
     dest = os.path.join(corpus, f"{name}-{version}")
     if os.path.isdir(dest):
-        print(f"have  {name}=={version}")
-        continue
+        continue  # already unpacked by an earlier run
     entry = sdist_entry(name, version)
     if entry["digests"]["sha256"] != pinned_sha:
         sys.exit(f"error: {name}=={version}: PyPI lists sha256 {entry['digests']['sha256']}, pinned {pinned_sha}")
