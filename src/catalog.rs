@@ -112,6 +112,89 @@ pub fn examples(page: &str) -> Vec<Example> {
     examples
 }
 
+/// "on" / "off" for a rule's `default`.
+fn on_off(default: bool) -> &'static str {
+    if default {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// `docs/rules.md`: a Markdown table of every rule (code linking to its catalog page, name,
+/// summary, whether it is on by default, fix availability), generated from the catalog.
+pub fn rules_index_markdown() -> String {
+    let mut out = String::from(
+        "# Rules\n\n\
+         <!-- Generated from rules/*.md: run `UPDATE_DOCS=1 cargo test --test rule_index` to update. -->\n\n\
+         Each rule's page in [`rules/`](../rules/) explains it with examples. \"Default\" rules run\n\
+         unless configured otherwise; the others must be selected (`select`/`extend-select`).\n\n\
+         | Code | Name | Summary | Default | Fix |\n\
+         |---|---|---|---|---|\n",
+    );
+    for (entry, info) in crate::rules::RULES.iter().zip(crate::rules::infos()) {
+        out.push_str(&format!(
+            "| [{code}](../rules/{code}.md) | {name} | {summary} | {default} | {fix} |\n",
+            code = entry.code,
+            name = info.name,
+            summary = info.summary.replace('|', "\\|"),
+            default = on_off(info.default),
+            fix = info.fix.as_str(),
+        ));
+    }
+    out
+}
+
+/// The documentation of a rule, by code (`ASY001`, any case) or name, as `asyncheck rule` prints
+/// it: a `# CODE name` header, a line of metadata, then the catalog page's body.
+pub fn render_rule(code_or_name: &str) -> Option<String> {
+    let wanted = code_or_name.trim();
+    let (entry, info) = crate::rules::RULES
+        .iter()
+        .zip(crate::rules::infos())
+        .find(|(entry, info)| entry.code.eq_ignore_ascii_case(wanted) || info.name == wanted)?;
+    let fix = match info.fix {
+        FixAvailability::None => "no fix",
+        FixAvailability::Sometimes => "fix sometimes available",
+        FixAvailability::Always => "fix always available",
+    };
+    let default = if info.default {
+        "on by default"
+    } else {
+        "off by default (opt-in)"
+    };
+    Some(format!(
+        "# {} {}\n\n{}: {default}; {fix}; since {}.\n\n{}",
+        entry.code,
+        info.name,
+        info.summary,
+        info.since,
+        body(entry.doc).trim_end(),
+    ) + "\n")
+}
+
+/// A plain-text table of every rule for `asyncheck rules`: code, name, default (on/off), fix.
+pub fn rules_table() -> String {
+    let infos = crate::rules::infos();
+    let name_width = infos
+        .iter()
+        .map(|info| info.name.len())
+        .chain(["NAME".len()])
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{:<6}  {:<name_width$}  {:<7}  FIX\n", "CODE", "NAME", "DEFAULT");
+    for (entry, info) in crate::rules::RULES.iter().zip(infos) {
+        out.push_str(&format!(
+            "{:<6}  {:<name_width$}  {:<7}  {}\n",
+            entry.code,
+            info.name,
+            on_off(info.default),
+            info.fix.as_str(),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +223,54 @@ mod tests {
     fn rejects_unknown_front_matter_keys() {
         let page = PAGE.replace("since", "sinse");
         assert!(parse_front_matter(&page).is_err());
+    }
+
+    #[test]
+    fn index_links_every_rule_to_its_page() {
+        let index = rules_index_markdown();
+        assert!(index.starts_with("# Rules\n"));
+        assert!(index.contains("| Code | Name | Summary | Default | Fix |"));
+        for entry in crate::rules::RULES {
+            let link = format!("| [{0}](../rules/{0}.md) |", entry.code);
+            assert!(index.contains(&link), "no row for {}", entry.code);
+        }
+        assert!(index.contains("| blocking-sleep-in-async-function |"));
+        // Every row has five cells, even when a summary contains `|`.
+        for row in index.lines().filter(|line| line.starts_with("| [")) {
+            assert_eq!(row.replace("\\|", "").matches('|').count(), 6, "{row}");
+        }
+    }
+
+    #[test]
+    fn renders_a_rule_by_code_or_name() {
+        let by_code = render_rule("ASY001").unwrap();
+        assert!(by_code.starts_with("# ASY001 blocking-sleep-in-async-function\n\n"));
+        assert!(by_code.contains("## What it does"));
+        assert!(!by_code.contains("+++"));
+        assert_eq!(render_rule("asy001").as_deref(), Some(by_code.as_str()));
+        assert_eq!(
+            render_rule("blocking-sleep-in-async-function").as_deref(),
+            Some(by_code.as_str())
+        );
+        assert!(render_rule("ASY999").is_none());
+        assert!(render_rule("no-such-rule").is_none());
+    }
+
+    #[test]
+    fn rules_table_has_a_row_per_rule() {
+        let table = rules_table();
+        let mut lines = table.lines();
+        let header = lines.next().unwrap();
+        assert!(header.starts_with("CODE    NAME"), "{header}");
+        assert!(header.ends_with("DEFAULT  FIX"), "{header}");
+        let rows: Vec<&str> = lines.collect();
+        assert_eq!(rows.len(), crate::rules::RULES.len());
+        let first: Vec<&str> = rows[0].split_whitespace().collect();
+        assert_eq!(first, ["ASY001", "blocking-sleep-in-async-function", "on", "sometimes"]);
+        // Columns line up: the default column starts at the same place on every line.
+        let column = header.find("DEFAULT").unwrap();
+        for row in &rows {
+            assert!(matches!(&row[column..column + 3], "on " | "off"), "{row}");
+        }
     }
 }

@@ -80,6 +80,7 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
     let mut diagnostics = std::mem::take(&mut walker.report);
     drop(walker);
 
+    apply_suppressions(source, &parsed, &mut diagnostics);
     if let Some(offset) = too_deep_at {
         errors.push(FileError {
             message: format!("too deeply nested: more than {MAX_DEPTH} levels; not fully checked"),
@@ -88,8 +89,13 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
         // Dropping a tree this deep recurses once per level and could overflow the stack; the
         // memory is bounded by the file's size, so leaking it is the safe choice.
         std::mem::forget(parsed);
-    } else {
-        apply_suppressions(source, &parsed, &mut diagnostics);
+    }
+    for diagnostic in &mut diagnostics {
+        // An unfixable rule's fix is neither applied nor advertised; its title stays as help.
+        let fixable = rules::index_of(diagnostic.code).is_some_and(|i| settings.fixable.contains(i));
+        if !fixable {
+            diagnostic.fix = None;
+        }
     }
     diagnostics.sort_by_key(|d| (d.range.start(), d.range.end(), d.code));
     diagnostics.dedup_by(|a, b| a.code == b.code && a.range == b.range);
@@ -106,7 +112,7 @@ fn apply_suppressions(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     // Building the line index costs a pass over the file: only when a directive can exist.
-    if diagnostics.is_empty() || !source.contains("noqa") {
+    if diagnostics.is_empty() || !mentions_noqa(source) {
         return;
     }
     let lines = LineIndex::from_source_text(source);
@@ -114,6 +120,14 @@ fn apply_suppressions(
     if !suppressions.is_empty() {
         diagnostics.retain(|d| !suppressions.suppresses(d.code, d.range.start(), &lines));
     }
+}
+
+/// Could the source hold a `# noqa` in any letter case? A cheap scan before tokens are read.
+fn mentions_noqa(source: &str) -> bool {
+    source
+        .as_bytes()
+        .windows(4)
+        .any(|window| window.eq_ignore_ascii_case(b"noqa"))
 }
 
 /// Checks one source with the rules `settings` enables for it (per-file ignores already
@@ -179,11 +193,10 @@ pub fn check_source(source: &str, rules: RuleSet, settings: &Settings, mode: Fix
 }
 
 fn is_applicable(diagnostic: &Diagnostic, settings: &Settings) -> bool {
-    let Some(fix) = &diagnostic.fix else {
-        return false;
-    };
-    let fixable = rules::index_of(diagnostic.code).is_some_and(|i| settings.fixable.contains(i));
-    fixable && (fix.applicability == Applicability::Safe || settings.unsafe_fixes)
+    // Fixes of unfixable rules were already removed by `lint`.
+    diagnostic.fix.as_ref().is_some_and(|fix| {
+        fix.applicability == Applicability::Safe || settings.unsafe_fixes
+    })
 }
 
 enum RoundResult<'d> {

@@ -17,6 +17,13 @@ const RETURN_TYPES: &[(&str, &str)] = &[
     ("asyncio.events.get_event_loop", "asyncio.AbstractEventLoop"),
     ("asyncio.events.new_event_loop", "asyncio.AbstractEventLoop"),
     ("asyncio.events.get_running_loop", "asyncio.AbstractEventLoop"),
+    ("asyncio.get_event_loop_policy", "asyncio.AbstractEventLoopPolicy"),
+    ("asyncio.AbstractEventLoopPolicy.get_event_loop", "asyncio.AbstractEventLoop"),
+    ("asyncio.AbstractEventLoopPolicy.new_event_loop", "asyncio.AbstractEventLoop"),
+    ("asyncio.SelectorEventLoop", "asyncio.AbstractEventLoop"),
+    ("asyncio.ProactorEventLoop", "asyncio.AbstractEventLoop"),
+    ("uvloop.new_event_loop", "asyncio.AbstractEventLoop"),
+    ("uvloop.Loop", "asyncio.AbstractEventLoop"),
 ];
 
 /// The type a call of `callee` returns, when it is not `callee` itself.
@@ -35,3 +42,95 @@ pub const TASK_FACTORIES: &[&str] = &[
     "asyncio.tasks.create_task",
     "asyncio.tasks.ensure_future",
 ];
+
+/// Submodules whose public names `asyncio` re-exports (`asyncio.tasks.sleep` is `asyncio.sleep`).
+const ASYNCIO_SUBMODULES: &[&str] = &[
+    "base_events",
+    "coroutines",
+    "events",
+    "exceptions",
+    "futures",
+    "locks",
+    "protocols",
+    "queues",
+    "runners",
+    "streams",
+    "subprocess",
+    "taskgroups",
+    "tasks",
+    "threads",
+    "timeouts",
+    "transports",
+];
+
+/// The public name of an asyncio API: `asyncio.tasks.sleep` → `asyncio.sleep`; any other name
+/// is returned unchanged.
+pub fn canonical_asyncio_name(qualified: &str) -> std::borrow::Cow<'_, str> {
+    if let Some((submodule, member)) = qualified
+        .strip_prefix("asyncio.")
+        .and_then(|rest| rest.split_once('.'))
+    {
+        if ASYNCIO_SUBMODULES.contains(&submodule) {
+            return format!("asyncio.{member}").into();
+        }
+    }
+    qualified.into()
+}
+
+/// Calls that start an event loop and run it until done: in a running loop they raise
+/// `RuntimeError` (ASY024). asyncio names are canonical (see `canonical_asyncio_name`).
+pub const EVENT_LOOP_RUNNERS: &[&str] = &[
+    "asyncio.run",
+    "asyncio.Runner.run",
+    "asyncio.AbstractEventLoop.run_until_complete",
+    "asyncio.AbstractEventLoop.run_forever",
+    "trio.run",
+    "anyio.run",
+    "uvloop.run",
+];
+
+/// asyncio APIs whose `loop` parameter was removed in Python 3.10 (ASY121). Not
+/// `run_coroutine_threadsafe`, `ensure_future`, `wrap_future`, `Future`, `Task`, `all_tasks`,
+/// `current_task` or `StreamReader`, which still take it.
+pub const LOOP_PARAMETER_REMOVED: &[&str] = &[
+    "asyncio.sleep",
+    "asyncio.wait_for",
+    "asyncio.gather",
+    "asyncio.wait",
+    "asyncio.shield",
+    "asyncio.as_completed",
+    "asyncio.Queue",
+    "asyncio.PriorityQueue",
+    "asyncio.LifoQueue",
+    "asyncio.Lock",
+    "asyncio.Event",
+    "asyncio.Condition",
+    "asyncio.Semaphore",
+    "asyncio.BoundedSemaphore",
+    "asyncio.open_connection",
+    "asyncio.start_server",
+    "asyncio.open_unix_connection",
+    "asyncio.start_unix_server",
+    "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_asyncio_names() {
+        assert_eq!(canonical_asyncio_name("asyncio.tasks.sleep"), "asyncio.sleep");
+        assert_eq!(
+            canonical_asyncio_name("asyncio.exceptions.TimeoutError"),
+            "asyncio.TimeoutError"
+        );
+        assert_eq!(canonical_asyncio_name("asyncio.sleep"), "asyncio.sleep");
+        assert_eq!(
+            canonical_asyncio_name("asyncio.Queue.get"),
+            "asyncio.Queue.get"
+        );
+        assert_eq!(canonical_asyncio_name("trio.lowlevel.x"), "trio.lowlevel.x");
+    }
+}

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::atomic;
 use crate::linter::{check_source, FileError, FileOutcome, FixMode};
 use crate::settings::{RuleSet, Settings};
+use ruff_text_size::{TextRange, TextSize};
 
 /// The result for one file of a run.
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub struct FileResult {
     pub original: String,
     /// Findings and errors; `outcome.source` is the fixed source when fixes were applied.
     pub outcome: FileOutcome,
+    /// The file starts with a UTF-8 byte order mark (kept out of `original` and `outcome`).
+    pub bom: bool,
 }
 
 impl FileResult {
@@ -36,6 +39,7 @@ impl FileResult {
                 }],
                 ..FileOutcome::default()
             },
+            bom: false,
         }
     }
 }
@@ -99,10 +103,11 @@ fn check_file(path: &Path, settings: &Settings, mode: FixMode, write: Write) -> 
     };
     let text = match decode(&bytes) {
         Ok(text) => text,
-        Err(message) => return FileResult::unreadable(&display, message),
+        Err(invalid) => return invalid.into_result(&display),
     };
-    let rules = settings.rules; // per-file ignores: switched to rules_for(path) once settings lands it
+    let rules = settings.rules_for(path);
     let mut result = check_text(&display, text.source, rules, settings, mode);
+    result.bom = text.bom;
     if write == Write::Yes && result.outcome.changed(&result.original) {
         let mut fixed = String::with_capacity(result.outcome.source.len() + 3);
         if text.bom {
@@ -154,6 +159,7 @@ pub fn check_text(
         path: display.to_path_buf(),
         original: source.to_string(),
         outcome,
+        bom: false,
     }
 }
 
@@ -164,24 +170,44 @@ struct Decoded<'a> {
     bom: bool,
 }
 
-/// UTF-8 with an optional BOM; anything else is an error naming the first bad byte's position.
-fn decode(bytes: &[u8]) -> Result<Decoded<'_>, String> {
+/// A file that is not UTF-8: where the first bad byte is, in a lossy decoding for display.
+struct InvalidUtf8 {
+    lossy: String,
+    valid_up_to: usize,
+}
+
+impl InvalidUtf8 {
+    fn into_result(self, display: &Path) -> FileResult {
+        let at = TextSize::try_from(self.valid_up_to).unwrap_or_default();
+        FileResult {
+            path: display.to_path_buf(),
+            original: String::new(),
+            outcome: FileOutcome {
+                source: self.lossy,
+                errors: vec![FileError {
+                    message: "not valid UTF-8; asyncheck reads UTF-8 source only".to_string(),
+                    range: Some(TextRange::empty(at)),
+                }],
+                ..FileOutcome::default()
+            },
+            bom: false,
+        }
+    }
+}
+
+/// UTF-8 with an optional BOM; anything else is an error at the first bad byte.
+fn decode(bytes: &[u8]) -> Result<Decoded<'_>, InvalidUtf8> {
     let (bom, body) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
         Some(rest) => (true, rest),
         None => (false, bytes),
     };
     match std::str::from_utf8(body) {
         Ok(source) => Ok(Decoded { source, bom }),
-        Err(err) => {
-            let valid = &body[..err.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
-            Err(format!(
-                "{line}:{column}: not valid UTF-8 (byte offset {}); asyncheck reads UTF-8 source only",
-                err.valid_up_to() + usize::from(bom) * 3
-            ))
-        }
+        // The valid prefix decodes to the same bytes in the lossy text, so the offset holds.
+        Err(err) => Err(InvalidUtf8 {
+            lossy: String::from_utf8_lossy(body).into_owned(),
+            valid_up_to: err.valid_up_to(),
+        }),
     }
 }
 

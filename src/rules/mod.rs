@@ -9,6 +9,11 @@ use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 
 mod asy001_blocking_sleep_in_async_function;
+mod asy024_event_loop_run_in_async_function;
+mod asy025_get_event_loop_in_async_function;
+mod asy040_dangling_task;
+mod asy121_loop_argument;
+mod asy122_asyncio_timeout_error_alias;
 
 /// Findings a hook reports.
 pub type Report = Vec<Diagnostic>;
@@ -69,10 +74,26 @@ macro_rules! rule {
 }
 
 /// Every rule, one line each, in code order.
-pub static RULES: &[RuleEntry] = &[rule!(
-    "ASY001",
-    asy001_blocking_sleep_in_async_function::BlockingSleepInAsyncFunction
-)];
+pub static RULES: &[RuleEntry] = &[
+    rule!(
+        "ASY001",
+        asy001_blocking_sleep_in_async_function::BlockingSleepInAsyncFunction
+    ),
+    rule!(
+        "ASY024",
+        asy024_event_loop_run_in_async_function::EventLoopRunInAsyncFunction
+    ),
+    rule!(
+        "ASY025",
+        asy025_get_event_loop_in_async_function::GetEventLoopInAsyncFunction
+    ),
+    rule!("ASY040", asy040_dangling_task::DanglingTask),
+    rule!("ASY121", asy121_loop_argument::LoopArgument),
+    rule!(
+        "ASY122",
+        asy122_asyncio_timeout_error_alias::AsyncioTimeoutErrorAlias
+    ),
+];
 
 /// Metadata of every rule, parsed once from the catalog front matter (in `RULES` order).
 pub fn infos() -> &'static [RuleInfo] {

@@ -47,6 +47,29 @@ impl RuleSet {
         rules::index_of(code).is_some_and(|index| self.contains(index))
     }
 
+    /// Rules in either set.
+    #[must_use]
+    pub fn union(mut self, other: Self) -> Self {
+        for (word, other) in self.0.iter_mut().zip(other.0) {
+            *word |= other;
+        }
+        self
+    }
+
+    /// Rules in `self` but not in `other`.
+    #[must_use]
+    pub fn difference(mut self, other: Self) -> Self {
+        for (word, other) in self.0.iter_mut().zip(other.0) {
+            *word &= !other;
+        }
+        self
+    }
+
+    /// How many rules are in the set.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|word| word.count_ones() as usize).sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|word| *word == 0)
     }
@@ -70,5 +93,19 @@ mod tests {
         set.remove(70);
         assert!(!set.contains(70));
         assert!(!set.is_empty());
+    }
+
+    #[test]
+    fn union_and_difference() {
+        let mut a = RuleSet::empty();
+        a.insert(1);
+        a.insert(2);
+        let mut b = RuleSet::empty();
+        b.insert(2);
+        b.insert(100);
+        let union = a.union(b);
+        assert_eq!(union.len(), 3);
+        let difference = a.difference(b);
+        assert!(difference.contains(1) && !difference.contains(2) && difference.len() == 1);
     }
 }
