@@ -226,6 +226,14 @@ impl<'a> Context<'a> {
     /// `requests.Session.get`, and `self.lock.acquire` with `self.lock = threading.Lock()` in
     /// the class is `threading.Lock.acquire`). `None` when the base is a plain local or unknown.
     pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
+        self.qualified_name_within(expr, 0)
+    }
+
+    /// `hops` counts the bindings followed so far, so that `x = x.next()` ends.
+    fn qualified_name_within(&self, expr: &Expr, hops: usize) -> Option<String> {
+        if hops > MAX_TYPE_HOPS {
+            return None;
+        }
         // Walk down to the base iteratively: attribute chains can be arbitrarily long.
         let mut attrs: Vec<&str> = Vec::new();
         let mut current = expr;
@@ -239,17 +247,19 @@ impl<'a> Context<'a> {
                 Some(Binding::SelfParameter) => {
                     let attr = attrs.pop()?;
                     let value = self.class_attribute(attr)?;
-                    self.type_of_value(value, 1)?
+                    self.type_of_value(value, hops + 1)?
                 }
                 // A method of a local of known type: `s.get` with `s = requests.Session()`.
-                Some(Binding::Local { .. }) if !attrs.is_empty() => self.type_of(current)?,
+                Some(Binding::Local { .. }) if !attrs.is_empty() => {
+                    self.type_of_value(current, hops)?
+                }
                 Some(_) => return None,
                 None if names::BUILTINS.contains(&name.id.as_str()) => {
                     format!("builtins.{}", name.id)
                 }
                 None => return None,
             },
-            other => self.type_of(other)?,
+            other => self.type_of_value(other, hops)?,
         };
         for attr in attrs.iter().rev() {
             qualified.push('.');
@@ -271,7 +281,7 @@ impl<'a> Context<'a> {
         }
         match expr {
             Expr::Call(call) => {
-                let callee = self.qualified_name(&call.func)?;
+                let callee = self.qualified_name_within(&call.func, hops + 1)?;
                 Some(names::return_type(&callee).map_or(callee, str::to_string))
             }
             Expr::Name(name) => match self.lookup(name.id.as_str())? {

@@ -169,3 +169,11 @@ fn library_from_imports() {
     assert_eq!(probe("import asyncio\n").1, Library::Asyncio);
     assert_eq!(probe("x = 1\n").1, Library::Asyncio);
 }
+
+#[test]
+fn self_referencing_bindings_end() {
+    let source = "async def f(x):\n    x = x.next()\n    x = x.next()\n    x.close()\n";
+    assert_eq!(qualified(source, "x.close"), None);
+    let attribute = "class A:\n    def f(self):\n        self.a = self.a.b()\n        self.a.c()\n";
+    assert_eq!(qualified(attribute, "self.a.c"), None);
+}
