@@ -36,12 +36,8 @@ pub struct FileOutcome {
     pub fixed: usize,
     /// Codes of the fixes that were applied, for `--show-fixes` and statistics.
     pub fixed_codes: Vec<&'static str>,
-}
-
-impl FileOutcome {
-    pub fn changed(&self, original: &str) -> bool {
-        self.fixed > 0 && self.source != original
-    }
+    /// Fixes changed the source.
+    pub changed: bool,
 }
 
 /// Which fixes to apply.
@@ -133,6 +129,12 @@ fn mentions_noqa(source: &str) -> bool {
 /// Checks one source with the rules `settings` enables for it (per-file ignores already
 /// removed from `rules`), and in `FixMode::Apply` fixes it until nothing more changes.
 pub fn check_source(source: &str, rules: RuleSet, settings: &Settings, mode: FixMode) -> FileOutcome {
+    let mut outcome = check_and_fix(source, rules, settings, mode);
+    outcome.changed = outcome.fixed > 0 && outcome.source != source;
+    outcome
+}
+
+fn check_and_fix(source: &str, rules: RuleSet, settings: &Settings, mode: FixMode) -> FileOutcome {
     let mut outcome = FileOutcome {
         source: source.to_string(),
         ..FileOutcome::default()

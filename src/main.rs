@@ -283,7 +283,7 @@ fn print_diffs(results: &[FileResult], options: &ReportOptions) -> Result<u8> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut changed = false;
     for result in results {
-        if result.outcome.changed(&result.original) {
+        if result.outcome.changed {
             changed = true;
             let bom = if result.bom { "\u{feff}" } else { "" };
             let patch = diff::unified_diff(

@@ -27,6 +27,19 @@ pub struct FileResult {
 }
 
 impl FileResult {
+    /// Keeps only the text the report needs: the original for a diff of a changed file, the
+    /// source for a file with something to show. Holding every file's text would make memory
+    /// grow with the size of the tree.
+    pub fn release_unneeded_text(&mut self) {
+        if !self.outcome.changed {
+            self.original = String::new();
+        }
+        let outcome = &self.outcome;
+        if !outcome.changed && outcome.diagnostics.is_empty() && outcome.errors.is_empty() {
+            self.outcome.source = String::new();
+        }
+    }
+
     /// A file that could not be read or decoded at all.
     pub fn unreadable(path: &Path, message: String) -> Self {
         Self {
@@ -108,7 +121,7 @@ fn check_file(path: &Path, settings: &Settings, mode: FixMode, write: Write) -> 
     let rules = settings.rules_for(path);
     let mut result = check_text(&display, text.source, rules, settings, mode);
     result.bom = text.bom;
-    if write == Write::Yes && result.outcome.changed(&result.original) {
+    if write == Write::Yes && result.outcome.changed {
         let mut fixed = String::with_capacity(result.outcome.source.len() + 3);
         if text.bom {
             fixed.push(BOM);
@@ -123,6 +136,7 @@ fn check_file(path: &Path, settings: &Settings, mode: FixMode, write: Write) -> 
             result.outcome = check_source(&result.original, rules, settings, FixMode::Check);
         }
     }
+    result.release_unneeded_text();
     result
 }
 
