@@ -2,7 +2,7 @@
 //! used above its binding (a module import below a function, a local assigned later) resolves
 //! the way Python resolves it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -43,8 +43,8 @@ impl<'a> Scope<'a> {
     fn new(kind: ScopeKind) -> Self {
         Self {
             kind,
-            bindings: HashMap::new(),
-            attributes: HashMap::new(),
+            bindings: HashMap::default(),
+            attributes: HashMap::default(),
         }
     }
 
@@ -131,24 +131,32 @@ impl<'a> Scope<'a> {
     }
 
     /// The local name under which `module` itself is imported (`aio` for `import asyncio as aio`).
+    /// When several names qualify, the plain one (`asyncio`) wins, then the alphabetically first,
+    /// so that fixes do not depend on hash order.
     pub fn import_alias_of(&self, module: &str) -> Option<&'a str> {
-        self.bindings.iter().find_map(|(name, binding)| {
+        let names = self.bindings.iter().filter_map(|(name, binding)| {
             matches!(binding, Binding::Import(q) if q.as_ref() == module).then_some(*name)
-        })
+        });
+        preferred(names, module)
     }
 
-    /// The local name under which `module.member` is imported by a `from` import.
+    /// The local name under which `module.member` is imported by a `from` import (the plain
+    /// `member` first, then the alphabetically first alias).
     pub fn from_import_alias_of(&self, module: &str, member: &str) -> Option<&'a str> {
-        self.bindings.iter().find_map(|(name, binding)| match binding {
-            Binding::Import(q)
-                if q.strip_prefix(module)
-                    .and_then(|rest| rest.strip_prefix('.'))
-                    == Some(member) =>
-            {
-                Some(*name)
-            }
-            _ => None,
-        })
+        let names = self
+            .bindings
+            .iter()
+            .filter_map(|(name, binding)| match binding {
+                Binding::Import(q)
+                    if q.strip_prefix(module)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        == Some(member) =>
+                {
+                    Some(*name)
+                }
+                _ => None,
+            });
+        preferred(names, member)
     }
 
     /// Binds a name met during the walk (a walrus target).
@@ -302,6 +310,11 @@ impl<'a> Scope<'a> {
             _ => {}
         }
     }
+}
+
+/// `plain` if it is among `names`, else the alphabetically first of them.
+fn preferred<'a>(names: impl Iterator<Item = &'a str>, plain: &str) -> Option<&'a str> {
+    names.min_by_key(|name| (*name != plain, *name))
 }
 
 /// The receiver parameter of a method (`self`, `cls`), unless it is a `@staticmethod`.
