@@ -154,23 +154,23 @@ pub fn render_rule(code_or_name: &str) -> Option<String> {
         .zip(crate::rules::infos())
         .find(|(entry, info)| entry.code.eq_ignore_ascii_case(wanted) || info.name == wanted)?;
     let fix = match info.fix {
-        FixAvailability::None => "no fix",
-        FixAvailability::Sometimes => "fix sometimes available",
-        FixAvailability::Always => "fix always available",
+        FixAvailability::None => "No fix",
+        FixAvailability::Sometimes => "Fix sometimes available",
+        FixAvailability::Always => "Fix always available",
     };
     let default = if info.default {
-        "on by default"
+        "On by default"
     } else {
-        "off by default (opt-in)"
+        "Off by default (select it to enable)"
     };
     Some(format!(
-        "# {} {}\n\n{}: {default}; {fix}; since {}.\n\n{}",
+        "# {} {}\n\n{}\n\n{default}. {fix}. Since {}.\n\n{}\n",
         entry.code,
         info.name,
         info.summary,
         info.since,
         body(entry.doc).trim_end(),
-    ) + "\n")
+    ))
 }
 
 /// A plain-text table of every rule for `asyncheck rules`: code, name, default (on/off), fix.
@@ -182,7 +182,10 @@ pub fn rules_table() -> String {
         .chain(["NAME".len()])
         .max()
         .unwrap_or(0);
-    let mut out = format!("{:<6}  {:<name_width$}  {:<7}  FIX\n", "CODE", "NAME", "DEFAULT");
+    let mut out = format!(
+        "{:<6}  {:<name_width$}  {:<7}  FIX\n",
+        "CODE", "NAME", "DEFAULT"
+    );
     for (entry, info) in crate::rules::RULES.iter().zip(infos) {
         out.push_str(&format!(
             "{:<6}  {:<name_width$}  {:<7}  {}\n",
@@ -244,7 +247,12 @@ mod tests {
     #[test]
     fn renders_a_rule_by_code_or_name() {
         let by_code = render_rule("ASY001").unwrap();
-        assert!(by_code.starts_with("# ASY001 blocking-sleep-in-async-function\n\n"));
+        assert!(by_code.starts_with(
+            "# ASY001 blocking-sleep-in-async-function\n\n\
+             `time.sleep()` in async code blocks the event loop\n\n\
+             On by default. Fix sometimes available. Since 0.1.0.\n\n## What it does\n"
+        ));
+        assert!(by_code.ends_with("None.\n"), "{by_code}");
         assert!(by_code.contains("## What it does"));
         assert!(!by_code.contains("+++"));
         assert_eq!(render_rule("asy001").as_deref(), Some(by_code.as_str()));
@@ -266,7 +274,15 @@ mod tests {
         let rows: Vec<&str> = lines.collect();
         assert_eq!(rows.len(), crate::rules::RULES.len());
         let first: Vec<&str> = rows[0].split_whitespace().collect();
-        assert_eq!(first, ["ASY001", "blocking-sleep-in-async-function", "on", "sometimes"]);
+        assert_eq!(
+            first,
+            [
+                "ASY001",
+                "blocking-sleep-in-async-function",
+                "on",
+                "sometimes"
+            ]
+        );
         // Columns line up: the default column starts at the same place on every line.
         let column = header.find("DEFAULT").unwrap();
         for row in &rows {

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn canonical_asyncio_names() {
-        assert_eq!(canonical_asyncio_name("asyncio.tasks.sleep"), "asyncio.sleep");
+        assert_eq!(
+            canonical_asyncio_name("asyncio.tasks.sleep"),
+            "asyncio.sleep"
+        );
         assert_eq!(
             canonical_asyncio_name("asyncio.exceptions.TimeoutError"),
             "asyncio.TimeoutError"

@@ -82,7 +82,10 @@ impl Failures<'_> {
 fn example_version(source: &str) -> Result<PythonVersion, String> {
     let first = source.lines().next().unwrap_or("");
     let Some(value) = first.strip_prefix(DIRECTIVE) else {
-        if first.trim_start().starts_with("# asyncheck: target-version") {
+        if first
+            .trim_start()
+            .starts_with("# asyncheck: target-version")
+        {
             return Err(format!(
                 "malformed directive `{first}`; write `{DIRECTIVE} \"py311\"`"
             ));
@@ -135,7 +138,10 @@ fn describe(outcome: &FileOutcome) -> String {
 }
 
 fn indent(source: &str) -> String {
-    source.lines().map(|line| format!("    | {line}\n")).collect()
+    source
+        .lines()
+        .map(|line| format!("    | {line}\n"))
+        .collect()
 }
 
 fn diff(expected: &str, actual: &str) -> String {
@@ -174,11 +180,17 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
     if info.code != code {
         fail.add(
             1,
-            format!("front matter says code = {:?}, file name says {code}", info.code),
+            format!(
+                "front matter says code = {:?}, file name says {code}",
+                info.code
+            ),
         );
     }
     let Some(entry) = RULES.iter().find(|entry| entry.code == code) else {
-        fail.add(1, format!("{code} is not in the RULES table (src/rules/mod.rs)"));
+        fail.add(
+            1,
+            format!("{code} is not in the RULES table (src/rules/mod.rs)"),
+        );
         return;
     };
     if entry.doc != page {
@@ -199,7 +211,9 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
         match headings.iter().position(|(_, heading)| heading == section) {
             Some(position) if position < last_position => fail.add(
                 headings[position].0,
-                format!("section \"## {section}\" is out of order (expected {REQUIRED_SECTIONS:?})"),
+                format!(
+                    "section \"## {section}\" is out of order (expected {REQUIRED_SECTIONS:?})"
+                ),
             ),
             Some(position) => last_position = position,
             None => fail.add(1, format!("missing section \"## {section}\"")),
@@ -239,11 +253,22 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
         }
         match example.kind {
             ExampleKind::Bad => {
-                check_bad(code, example.line, &example.source, version, &mut facts, &mut fail);
+                check_bad(
+                    code,
+                    example.line,
+                    &example.source,
+                    version,
+                    &mut facts,
+                    &mut fail,
+                );
                 last_bad = Some((example.line, example.source.clone(), version));
             }
             ExampleKind::Good => {
-                let outcome = run(&example.source, &settings_for(code, version, true), FixMode::Check);
+                let outcome = run(
+                    &example.source,
+                    &settings_for(code, version, true),
+                    FixMode::Check,
+                );
                 if !outcome.diagnostics.is_empty() || !outcome.errors.is_empty() {
                     fail.add(
                         example.line,
@@ -257,7 +282,10 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
             ExampleKind::Fixed => {
                 facts.fixed_blocks += 1;
                 let Some((bad_line, bad, bad_version)) = &last_bad else {
-                    fail.add(example.line, "`python fixed` block with no `python bad` block above it");
+                    fail.add(
+                        example.line,
+                        "`python fixed` block with no `python bad` block above it",
+                    );
                     continue;
                 };
                 if version != *bad_version {
@@ -272,8 +300,10 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
                     fail.add(
                         example.line,
                         format!(
-                            "fixed block differs from the fix of the bad block at line {bad_line}:\n{}",
-                            diff(&example.source, &outcome.source)
+                            "fixed block differs from the fix of the bad block at line {bad_line}:\n{}\nactual fix output:\n{}findings left:\n{}",
+                            diff(&example.source, &outcome.source),
+                            indent(&outcome.source),
+                            describe(&outcome)
                         ),
                     );
                 }
@@ -284,7 +314,10 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
     match info.fix {
         FixAvailability::None => {
             if facts.any_fix {
-                fail.add(1, "fix = \"none\", but a bad example's finding offers a fix");
+                fail.add(
+                    1,
+                    "fix = \"none\", but a bad example's finding offers a fix",
+                );
             }
             if facts.fixed_blocks > 0 {
                 fail.add(1, "fix = \"none\", but the page has `python fixed` blocks");
@@ -294,14 +327,23 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
             if facts.fixed_blocks == 0 {
                 fail.add(
                     1,
-                    format!("fix = \"{}\", but there is no `python fixed` example", info.fix.as_str()),
+                    format!(
+                        "fix = \"{}\", but there is no `python fixed` example",
+                        info.fix.as_str()
+                    ),
                 );
             }
             if !facts.any_fix {
-                fail.add(1, "the rule has a fix, but no bad example's finding offers one");
+                fail.add(
+                    1,
+                    "the rule has a fix, but no bad example's finding offers one",
+                );
             }
             if info.fix == FixAvailability::Always && facts.any_unfixed {
-                fail.add(1, "fix = \"always\", but a bad example's finding has no fix");
+                fail.add(
+                    1,
+                    "fix = \"always\", but a bad example's finding has no fix",
+                );
             }
         }
     }
@@ -336,7 +378,10 @@ fn check_bad(
     }
     for diagnostic in &outcome.diagnostics {
         if diagnostic.message.ends_with('.') {
-            fail.add(line, format!("message ends with a period: {:?}", diagnostic.message));
+            fail.add(
+                line,
+                format!("message ends with a period: {:?}", diagnostic.message),
+            );
         }
         if diagnostic.fix.is_some() {
             facts.any_fix = true;
@@ -348,7 +393,10 @@ fn check_bad(
     // Fixing must converge to valid code, and a second run must change nothing.
     let fixed = run(source, &settings, FixMode::Apply);
     if !fixed.errors.is_empty() {
-        fail.add(line, format!("fixing the bad example failed:\n{}", describe(&fixed)));
+        fail.add(
+            line,
+            format!("fixing the bad example failed:\n{}", describe(&fixed)),
+        );
         return;
     }
     let syntax = syntax_errors(&fixed.source);
@@ -400,7 +448,10 @@ fn target_version_directive() {
         example_version("# asyncheck: target-version = \"py311\"\nimport asyncio\n"),
         Ok(PythonVersion::PY311)
     );
-    assert_eq!(example_version("import asyncio\n"), Ok(PythonVersion::default()));
+    assert_eq!(
+        example_version("import asyncio\n"),
+        Ok(PythonVersion::default())
+    );
     assert!(example_version("# asyncheck: target-version = \"py27\"\n").is_err());
     assert!(example_version("# asyncheck: target-version=py311\n").is_err());
 }

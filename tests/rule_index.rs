@@ -25,9 +25,7 @@ fn stems(dir: &Path, prefix: &str, suffix: &str) -> BTreeSet<String> {
 }
 
 fn is_code(code: &str) -> bool {
-    code.len() == 6
-        && code.starts_with("ASY")
-        && code[3..].chars().all(|c| c.is_ascii_digit())
+    code.len() == 6 && code.starts_with("ASY") && code[3..].chars().all(|c| c.is_ascii_digit())
 }
 
 fn is_kebab_case(name: &str) -> bool {
@@ -101,10 +99,14 @@ fn catalog_table_and_sources_correspond_one_to_one() {
     // Each catalog page has a RULES entry, and each entry a page.
     let table_set: BTreeSet<String> = table.iter().map(|code| code.to_string()).collect();
     for page in pages.difference(&table_set) {
-        problems.push(format!("rules/{page}.md has no entry in RULES (src/rules/mod.rs)"));
+        problems.push(format!(
+            "rules/{page}.md has no entry in RULES (src/rules/mod.rs)"
+        ));
     }
     for code in table_set.difference(&pages) {
-        problems.push(format!("RULES has {code}, but rules/{code}.md does not exist"));
+        problems.push(format!(
+            "RULES has {code}, but rules/{code}.md does not exist"
+        ));
     }
 
     // Names: kebab-case and unique; each rule's code lives in `asyNNN_<snake_name>.rs`.
@@ -118,10 +120,16 @@ fn catalog_table_and_sources_correspond_one_to_one() {
             ));
         }
         if !is_kebab_case(&info.name) {
-            problems.push(format!("{}: name {:?} is not kebab-case", entry.code, info.name));
+            problems.push(format!(
+                "{}: name {:?} is not kebab-case",
+                entry.code, info.name
+            ));
         }
         if let Some(other) = names.insert(&info.name, entry.code) {
-            problems.push(format!("{} and {other} share the name {:?}", entry.code, info.name));
+            problems.push(format!(
+                "{} and {other} share the name {:?}",
+                entry.code, info.name
+            ));
         }
         let module = module_name(entry.code, &info.name);
         if !sources.contains(&module) {

@@ -1,7 +1,7 @@
 //! ASY024 event-loop-run-in-async-function: `asyncio.run()`, `loop.run_until_complete()`,
 //! `loop.run_forever()`, `trio.run()`, `anyio.run()` in async code.
 
-use ruff_python_ast as ast;
+use ruff_python_ast::{self as ast, Expr, Operator};
 use ruff_text_size::Ranged;
 
 use crate::context::Context;
@@ -24,7 +24,10 @@ impl Rule for EventLoopRunInAsyncFunction {
         if !ctx.in_async_function() {
             return;
         }
-        let Some(qualified) = ctx.qualified_name(&call.func) else {
+        let Some(qualified) = ctx
+            .qualified_name(&call.func)
+            .or_else(|| annotated_loop_method(&call.func, ctx))
+        else {
             return;
         };
         let qualified = names::canonical_asyncio_name(&qualified);
@@ -47,6 +50,55 @@ impl Rule for EventLoopRunInAsyncFunction {
             )
             .with_help(help),
         );
+    }
+}
+
+/// Types whose `run_until_complete`/`run_forever` are an event loop's.
+const LOOP_TYPES: &[&str] = &[
+    "asyncio.AbstractEventLoop",
+    "asyncio.BaseEventLoop",
+    "asyncio.SelectorEventLoop",
+    "asyncio.ProactorEventLoop",
+    "uvloop.Loop",
+];
+
+/// `loop.run_forever` where `loop` is a parameter of the current function annotated as an event
+/// loop (`loop: asyncio.AbstractEventLoop`, optionally `| None` or `Optional[...]`): the method as
+/// `asyncio.AbstractEventLoop.<method>`.
+fn annotated_loop_method(func: &Expr, ctx: &Context) -> Option<String> {
+    let Expr::Attribute(attribute) = func else {
+        return None;
+    };
+    let method = attribute.attr.as_str();
+    if !matches!(method, "run_until_complete" | "run_forever") {
+        return None;
+    }
+    let Expr::Name(name) = attribute.value.as_ref() else {
+        return None;
+    };
+    let function = ctx.current_function()?;
+    let parameter = function
+        .parameters
+        .iter()
+        .find(|parameter| parameter.name().as_str() == name.id.as_str())?;
+    // In async code the innermost `def` is the current function, whose parameter the name is.
+    let annotation = parameter.annotation()?;
+    is_loop_annotation(annotation, ctx).then(|| format!("asyncio.AbstractEventLoop.{method}"))
+}
+
+fn is_loop_annotation(annotation: &Expr, ctx: &Context) -> bool {
+    match annotation {
+        Expr::BinOp(union) if union.op == Operator::BitOr => {
+            is_loop_annotation(&union.left, ctx) || is_loop_annotation(&union.right, ctx)
+        }
+        Expr::Subscript(subscript) => {
+            ctx.qualified_name(&subscript.value).as_deref() == Some("typing.Optional")
+                && is_loop_annotation(&subscript.slice, ctx)
+        }
+        Expr::StringLiteral(_) => false,
+        _ => ctx.qualified_name(annotation).is_some_and(|qualified| {
+            LOOP_TYPES.contains(&names::canonical_asyncio_name(&qualified).as_ref())
+        }),
     }
 }
 
@@ -94,7 +146,8 @@ async def main(coro):
 
     #[test]
     fn message_names_the_call() {
-        let source = "import asyncio\n\nasync def f(c):\n    asyncio.new_event_loop().run_forever()\n";
+        let source =
+            "import asyncio\n\nasync def f(c):\n    asyncio.new_event_loop().run_forever()\n";
         let settings = Settings::only("ASY024").unwrap();
         let outcome = check_source(source, settings.rules, &settings, FixMode::Check);
         assert_eq!(
@@ -124,6 +177,38 @@ def sync(coro):
     asyncio.run(coro)
 ";
         assert!(flagged(source).is_empty());
+    }
+
+    #[test]
+    fn parameters_annotated_as_loops() {
+        let source = "\
+import asyncio
+from typing import Optional
+
+import uvloop
+
+
+async def a(loop: asyncio.AbstractEventLoop, coro):
+    loop.run_until_complete(coro)
+
+
+async def b(loop: asyncio.events.AbstractEventLoop | None, other: Optional[uvloop.Loop]):
+    loop.run_forever()
+    other.run_forever()
+
+
+async def c(loop: MyLoop, runner: asyncio.AbstractEventLoop):
+    loop.run_forever()
+    runner.stop()
+";
+        assert_eq!(
+            flagged(source),
+            [
+                "loop.run_until_complete(coro)",
+                "loop.run_forever()",
+                "other.run_forever()"
+            ]
+        );
     }
 
     #[test]

@@ -85,7 +85,8 @@ mod tests {
 
     #[test]
     fn submodule_spelling_is_kept() {
-        let source = "import asyncio\n\nasync def f():\n    return asyncio.events.get_event_loop()\n";
+        let source =
+            "import asyncio\n\nasync def f():\n    return asyncio.events.get_event_loop()\n";
         assert_eq!(
             fixed(source),
             (
@@ -94,6 +95,27 @@ mod tests {
                     .to_string()
             )
         );
+    }
+
+    #[test]
+    fn the_plain_module_name_wins_over_an_alias() {
+        // Both imports bind `asyncio`: the choice must not depend on hash order.
+        let source = "import asyncio as aio\nimport asyncio\nfrom asyncio import get_event_loop\n\nasync def f():\n    return get_event_loop()\n";
+        for _ in 0..20 {
+            let (_, output) = fixed(source);
+            assert!(
+                output.ends_with("return asyncio.get_running_loop()\n"),
+                "{output}"
+            );
+        }
+        let aliases = "import asyncio as b\nimport asyncio as a\nfrom asyncio import get_event_loop\n\nasync def f():\n    return get_event_loop()\n";
+        for _ in 0..20 {
+            let (_, output) = fixed(aliases);
+            assert!(
+                output.ends_with("return a.get_running_loop()\n"),
+                "{output}"
+            );
+        }
     }
 
     #[test]
@@ -109,7 +131,10 @@ mod tests {
         // visible there, so `import asyncio` is added at the top.
         let (found, output) = fixed(source);
         assert_eq!(found, 1);
-        assert!(output.contains("return asyncio.get_running_loop()"), "{output}");
+        assert!(
+            output.contains("return asyncio.get_running_loop()"),
+            "{output}"
+        );
         assert!(output.starts_with("import asyncio\n"), "{output}");
     }
 }

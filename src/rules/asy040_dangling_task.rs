@@ -84,15 +84,14 @@ impl Rule for DanglingTask {
 
     fn leave_stmt(&mut self, stmt: &Stmt, ctx: &Context, out: &mut Report) {
         match stmt {
-            Stmt::FunctionDef(def) => {
+            Stmt::FunctionDef(def)
                 if self
                     .functions
                     .last()
-                    .is_some_and(|function| function.def == def.range())
-                {
-                    let function = self.functions.pop().expect("checked above");
-                    self.resolve(function, ctx, out);
-                }
+                    .is_some_and(|function| function.def == def.range()) =>
+            {
+                let function = self.functions.pop().expect("checked by the guard");
+                self.resolve(function, ctx, out);
             }
             Stmt::For(_) | Stmt::While(_) => {
                 if let Some(function) = self.functions.last_mut() {
@@ -258,15 +257,18 @@ mod tests {
 
     #[test]
     fn unused_binding_is_flagged_and_del_is_no_use() {
-        let source = "import asyncio\n\nasync def f(c):\n    t = asyncio.create_task(c)\n    del t\n";
+        let source =
+            "import asyncio\n\nasync def f(c):\n    t = asyncio.create_task(c)\n    del t\n";
         assert_eq!(flagged(source), ["t"]);
-        let annotated = "import asyncio\n\nasync def f(c):\n    t: asyncio.Task = asyncio.create_task(c)\n";
+        let annotated =
+            "import asyncio\n\nasync def f(c):\n    t: asyncio.Task = asyncio.create_task(c)\n";
         assert_eq!(flagged(annotated), ["t"]);
     }
 
     #[test]
     fn a_load_before_the_assignment_counts_only_inside_a_loop() {
-        let before = "import asyncio\n\nasync def f(c, t):\n    print(t)\n    t = asyncio.create_task(c)\n";
+        let before =
+            "import asyncio\n\nasync def f(c, t):\n    print(t)\n    t = asyncio.create_task(c)\n";
         assert_eq!(flagged(before), ["t"]);
         let in_loop = "\
 import asyncio

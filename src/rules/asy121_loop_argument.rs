@@ -60,7 +60,10 @@ impl Rule for LoopArgument {
 fn fix(call: &ast::ExprCall, keyword: &ast::Keyword, ctx: &Context) -> Option<Fix> {
     let source = ctx.source();
     let arguments = &call.arguments;
-    let items: Vec<TextRange> = arguments.iter_source_order().map(|arg| arg.range()).collect();
+    let items: Vec<TextRange> = arguments
+        .iter_source_order()
+        .map(|arg| arg.range())
+        .collect();
     let index = items.iter().position(|range| *range == keyword.range())?;
     let removal = if items.len() == 1 {
         // The only argument: empty the parentheses.
@@ -194,7 +197,10 @@ fn own_lines(source: &str, item: TextRange, comma_after: Option<TextRange>) -> O
         return None;
     }
     // A `\` at the end of the line above would join it to what follows the deleted lines.
-    if source[..line_start].trim_end_matches(['\n', '\r']).ends_with('\\') {
+    if source[..line_start]
+        .trim_end_matches(['\n', '\r'])
+        .ends_with('\\')
+    {
         return None;
     }
     let end = comma_after.map_or(item.end(), |comma| comma.end());
@@ -205,10 +211,7 @@ fn own_lines(source: &str, item: TextRange, comma_after: Option<TextRange>) -> O
             SimpleTokenKind::Comment => has_comment = true,
             SimpleTokenKind::Newline => {
                 return Some(OwnLines {
-                    range: TextRange::new(
-                        TextSize::try_from(line_start).ok()?,
-                        token.end(),
-                    ),
+                    range: TextRange::new(TextSize::try_from(line_start).ok()?, token.end()),
                     has_comment,
                 });
             }
@@ -275,7 +278,10 @@ mod tests {
     #[test]
     fn removes_whole_lines_of_one_item_per_line_calls() {
         let source = "f(\n    a,\n    loop=l,\n    b,\n)\n";
-        assert_eq!(remove(source, 1), ("f(\n    a,\n    b,\n)\n".to_string(), false));
+        assert_eq!(
+            remove(source, 1),
+            ("f(\n    a,\n    b,\n)\n".to_string(), false)
+        );
         let last = "f(\n    a,\n    loop=l\n)\n";
         assert_eq!(remove(last, 1).0, "f(\n    a,\n)\n");
         let crlf = "f(\r\n    a,\r\n    loop=l,\r\n)\r\n";
@@ -285,14 +291,20 @@ mod tests {
     #[test]
     fn reports_deleted_comments() {
         let source = "f(\n    a,\n    loop=l,  # the loop\n    b,\n)\n";
-        assert_eq!(remove(source, 1), ("f(\n    a,\n    b,\n)\n".to_string(), true));
+        assert_eq!(
+            remove(source, 1),
+            ("f(\n    a,\n    b,\n)\n".to_string(), true)
+        );
         let before_comma = "f(a, loop=l  # x\n, b)\n";
         assert!(remove(before_comma, 1).1);
         let before_last = "f(a,  # x\n  loop=l)\n";
         assert_eq!(remove(before_last, 1), ("f(a)\n".to_string(), true));
         // A comment after the comma is kept.
         let kept = "f(a, loop=l,  # about b\n  b)\n";
-        assert_eq!(remove(kept, 1), ("f(a, # about b\n  b)\n".to_string(), false));
+        assert_eq!(
+            remove(kept, 1),
+            ("f(a, # about b\n  b)\n".to_string(), false)
+        );
     }
 
     #[test]
@@ -305,9 +317,17 @@ mod tests {
     #[test]
     fn leaves_parenthesized_items_alone() {
         let parsed = parse_unchecked_source("f(a, (b))\n", PySourceType::Python);
-        let Stmt::Expr(stmt) = &parsed.syntax().body[0] else { panic!() };
-        let Expr::Call(call) = stmt.value.as_ref() else { panic!() };
-        let items: Vec<TextRange> = call.arguments.iter_source_order().map(|a| a.range()).collect();
+        let Stmt::Expr(stmt) = &parsed.syntax().body[0] else {
+            panic!()
+        };
+        let Expr::Call(call) = stmt.value.as_ref() else {
+            panic!()
+        };
+        let items: Vec<TextRange> = call
+            .arguments
+            .iter_source_order()
+            .map(|a| a.range())
+            .collect();
         assert!(remove_list_item("f(a, (b))\n", &items, 1).is_none());
         assert!(remove_list_item("f(a, (b))\n", &items, 0).is_some());
     }

@@ -100,8 +100,7 @@ impl AsyncioTimeoutErrorAlias {
     /// and to files that mention `TimeoutError`.
     fn is_relevant(&mut self, ctx: &Context) -> bool {
         *self.relevant.get_or_insert_with(|| {
-            ctx.target_version() >= PythonVersion::PY311
-                && ctx.source().contains("TimeoutError")
+            ctx.target_version() >= PythonVersion::PY311 && ctx.source().contains("TimeoutError")
         })
     }
 
@@ -109,7 +108,8 @@ impl AsyncioTimeoutErrorAlias {
         if !builtin_visible(ctx) {
             // `TimeoutError` is the imported alias itself: the fix drops the import, after which
             // every use refers to the builtin. Unsafe: other modules may import the name from here.
-            let is_imported_name = matches!(expr, Expr::Name(name) if name.id.as_str() == "TimeoutError");
+            let is_imported_name =
+                matches!(expr, Expr::Name(name) if name.id.as_str() == "TimeoutError");
             let [Some(edit)] = self.imports.as_slice() else {
                 return None;
             };
@@ -159,9 +159,10 @@ fn remove_duplicate(expr: &Expr, ctx: &Context) -> Option<Fix> {
     {
         return None;
     }
-    let has_builtin = tuple.elts.iter().any(|element| {
-        ctx.qualified_name(element).as_deref() == Some("builtins.TimeoutError")
-    });
+    let has_builtin = tuple
+        .elts
+        .iter()
+        .any(|element| ctx.qualified_name(element).as_deref() == Some("builtins.TimeoutError"));
     if !has_builtin {
         return None;
     }
@@ -205,4 +206,148 @@ fn remove_import_name(
         return None;
     }
     Some(Edit::delete(lines))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::{PythonVersion, Settings};
+    use crate::{check_source, FixMode};
+
+    const PY311: PythonVersion = PythonVersion::PY311;
+
+    fn settings(version: PythonVersion) -> Settings {
+        let mut settings = Settings::only("ASY122").unwrap();
+        settings.target_version = version;
+        settings.unsafe_fixes = true;
+        settings
+    }
+
+    /// The flagged texts with their fix applicability.
+    fn flagged(source: &str, version: PythonVersion) -> Vec<(String, Option<&'static str>)> {
+        let settings = settings(version);
+        check_source(source, settings.rules, &settings, FixMode::Check)
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let fix = d.fix.as_ref().map(|fix| fix.applicability.as_str());
+                (source[d.range].to_string(), fix)
+            })
+            .collect()
+    }
+
+    fn fixed(source: &str) -> String {
+        let settings = settings(PY311);
+        check_source(source, settings.rules, &settings, FixMode::Apply).source
+    }
+
+    #[test]
+    fn only_from_python_3_11() {
+        let source = "import asyncio\n\nx = asyncio.TimeoutError\n";
+        assert!(flagged(source, PythonVersion { minor: 10 }).is_empty());
+        assert_eq!(
+            flagged(source, PY311),
+            [("asyncio.TimeoutError".to_string(), Some("safe"))]
+        );
+        assert_eq!(
+            flagged(source, PythonVersion { minor: 14 }).len(),
+            1,
+            "newer targets too"
+        );
+    }
+
+    #[test]
+    fn submodules_and_stores() {
+        let source = "\
+import asyncio.exceptions
+from asyncio.exceptions import TimeoutError as E
+
+asyncio.TimeoutError = RuntimeError
+x = (asyncio.exceptions.TimeoutError, E)
+";
+        assert_eq!(
+            fixed(source),
+            "\
+import asyncio.exceptions
+from asyncio.exceptions import TimeoutError as E
+
+asyncio.TimeoutError = RuntimeError
+x = (TimeoutError, TimeoutError)
+"
+        );
+    }
+
+    #[test]
+    fn builtins_import_keeps_the_builtin_visible() {
+        let source =
+            "from builtins import TimeoutError\nimport asyncio\n\nx = asyncio.TimeoutError\n";
+        assert_eq!(
+            fixed(source),
+            "from builtins import TimeoutError\nimport asyncio\n\nx = TimeoutError\n"
+        );
+    }
+
+    #[test]
+    fn function_level_imports_are_not_removed() {
+        let source = "\
+def f(exc):
+    from asyncio import TimeoutError
+    return isinstance(exc, TimeoutError)
+";
+        assert_eq!(flagged(source, PY311), [("TimeoutError".to_string(), None)]);
+        let two = "\
+from asyncio import TimeoutError
+
+
+def f(exc):
+    from asyncio import TimeoutError
+    return isinstance(exc, TimeoutError)
+";
+        assert_eq!(flagged(two, PY311), [("TimeoutError".to_string(), None)]);
+    }
+
+    #[test]
+    fn removing_from_a_parenthesized_multi_line_import() {
+        let source = "\
+from asyncio import (
+    sleep,
+    TimeoutError,
+)
+
+x = TimeoutError
+";
+        assert_eq!(
+            flagged(source, PY311),
+            [("TimeoutError".to_string(), Some("unsafe"))]
+        );
+        assert_eq!(
+            fixed(source),
+            "from asyncio import (\n    sleep,\n)\n\nx = TimeoutError\n"
+        );
+    }
+
+    #[test]
+    fn duplicate_removal_that_deletes_a_comment_is_unsafe() {
+        let source = "\
+import asyncio
+
+try:
+    pass
+except (
+    asyncio.TimeoutError,  # old name
+    TimeoutError,
+):
+    pass
+";
+        assert_eq!(
+            flagged(source, PY311),
+            [("asyncio.TimeoutError".to_string(), Some("unsafe"))]
+        );
+        assert!(fixed(source).contains("except TimeoutError:\n"));
+    }
+
+    #[test]
+    fn files_without_the_name_are_skipped() {
+        let source = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n";
+        assert!(flagged(source, PY311).is_empty());
+    }
 }
