@@ -87,7 +87,11 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o750);
         }
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
     }
 
     #[test]
@@ -109,7 +113,9 @@ mod tests {
         let mut permissions = fs::metadata(&path).unwrap().permissions();
         permissions.set_readonly(true);
         fs::set_permissions(&path, permissions).unwrap();
-        assert!(replace(&path, b"old\n", b"new\n").unwrap_err().contains("read-only"));
+        assert!(replace(&path, b"old\n", b"new\n")
+            .unwrap_err()
+            .contains("read-only"));
         assert_eq!(fs::read_to_string(&path).unwrap(), "old\n");
     }
 }

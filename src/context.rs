@@ -294,10 +294,7 @@ impl<'a> Context<'a> {
                 let Expr::Name(base) = attribute.value.as_ref() else {
                     return None;
                 };
-                if !matches!(
-                    self.lookup(base.id.as_str()),
-                    Some(Binding::SelfParameter)
-                ) {
+                if !matches!(self.lookup(base.id.as_str()), Some(Binding::SelfParameter)) {
                     return None;
                 }
                 let value = self.class_attribute(attribute.attr.as_str())?;
@@ -309,7 +306,11 @@ impl<'a> Context<'a> {
 
     /// The value assigned to `self.<attr>` in the enclosing class, when it has one value.
     fn class_attribute(&self, attr: &str) -> Option<&'a Expr> {
-        let class = self.scopes.iter().rev().find(|s| s.kind == ScopeKind::Class)?;
+        let class = self
+            .scopes
+            .iter()
+            .rev()
+            .find(|s| s.kind == ScopeKind::Class)?;
         class.attribute(attr)
     }
 
@@ -324,7 +325,9 @@ impl<'a> Context<'a> {
     /// otherwise `import module` is added after the docstring and `__future__` imports.
     pub fn reference_to(&self, module: &str, member: &str) -> (String, Option<crate::fix::Edit>) {
         if let Some(local) = self.scopes[0].from_import_alias_of(module, member) {
-            if self.lookup(local).is_some_and(|b| matches!(b, Binding::Import(q) if q.as_ref() == format!("{module}.{member}"))) {
+            if self.lookup(local).is_some_and(
+                |b| matches!(b, Binding::Import(q) if q.as_ref() == format!("{module}.{member}")),
+            ) {
                 return (local.to_string(), None);
             }
         }
@@ -349,7 +352,9 @@ impl<'a> Context<'a> {
             .rfind(['\n', '\r'])
             .map_or(0, |i| i + 1);
         let rest = &self.source[range.end().to_usize()..];
-        let end = rest.find('\n').map_or(self.source.len(), |i| range.end().to_usize() + i + 1);
+        let end = rest
+            .find('\n')
+            .map_or(self.source.len(), |i| range.end().to_usize() + i + 1);
         TextRange::new(
             TextSize::try_from(start).unwrap_or_default(),
             TextSize::try_from(end).unwrap_or_default(),
@@ -357,15 +362,12 @@ impl<'a> Context<'a> {
     }
 }
 
-
 fn is_scope_boundary(node: AnyNodeRef<'_>) -> bool {
     matches!(
         node,
         AnyNodeRef::StmtFunctionDef(_) | AnyNodeRef::StmtClassDef(_) | AnyNodeRef::ExprLambda(_)
     )
 }
-
-
 
 fn library_of(module: &Scope<'_>) -> Library {
     if module.imports_module("anyio") {

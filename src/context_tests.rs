@@ -71,12 +71,18 @@ fn resolves_imports_and_aliases() {
     let source = "import time as t\nfrom os.path import exists as e\nimport os.path\nt.sleep(1)\ne('x')\nos.path.join('a')\n";
     assert_eq!(qualified(source, "t.sleep").as_deref(), Some("time.sleep"));
     assert_eq!(qualified(source, "e").as_deref(), Some("os.path.exists"));
-    assert_eq!(qualified(source, "os.path.join").as_deref(), Some("os.path.join"));
+    assert_eq!(
+        qualified(source, "os.path.join").as_deref(),
+        Some("os.path.join")
+    );
 }
 
 #[test]
 fn builtins_resolve_unless_shadowed() {
-    assert_eq!(qualified("open('x')\n", "open").as_deref(), Some("builtins.open"));
+    assert_eq!(
+        qualified("open('x')\n", "open").as_deref(),
+        Some("builtins.open")
+    );
     let shadowed = "def f(open):\n    open('x')\n";
     assert_eq!(qualified(shadowed, "open"), None);
     assert_eq!(qualified("unknown()\n", "unknown"), None);
@@ -97,15 +103,24 @@ fn functions_see_module_imports_below_them_and_their_own_imports() {
     let below = "async def f():\n    sleep(1)\n\nfrom time import sleep\n";
     assert_eq!(qualified(below, "sleep").as_deref(), Some("time.sleep"));
     let inside = "async def f():\n    import time as clock\n    clock.sleep(1)\n";
-    assert_eq!(qualified(inside, "clock.sleep").as_deref(), Some("time.sleep"));
+    assert_eq!(
+        qualified(inside, "clock.sleep").as_deref(),
+        Some("time.sleep")
+    );
 }
 
 #[test]
 fn known_types_of_locals_with_targets_and_self_attributes() {
     let local = "import requests\nasync def f():\n    s = requests.Session()\n    s.get('u')\n";
-    assert_eq!(qualified(local, "s.get").as_deref(), Some("requests.Session.get"));
+    assert_eq!(
+        qualified(local, "s.get").as_deref(),
+        Some("requests.Session.get")
+    );
     let with = "import httpx\nasync def f():\n    with httpx.Client() as c:\n        c.get('u')\n";
-    assert_eq!(qualified(with, "c.get").as_deref(), Some("httpx.Client.get"));
+    assert_eq!(
+        qualified(with, "c.get").as_deref(),
+        Some("httpx.Client.get")
+    );
     let chained = "import requests\nrequests.Session().get('u')\n";
     assert_eq!(
         qualified(chained, "requests.Session().get").as_deref(),
@@ -116,7 +131,8 @@ fn known_types_of_locals_with_targets_and_self_attributes() {
         qualified(attribute, "self._lock.acquire").as_deref(),
         Some("threading.Lock.acquire")
     );
-    let loop_ = "import asyncio\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n";
+    let loop_ =
+        "import asyncio\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n";
     assert_eq!(
         qualified(loop_, "loop.run_until_complete").as_deref(),
         Some("asyncio.AbstractEventLoop.run_until_complete")
@@ -136,8 +152,15 @@ fn async_code_is_the_innermost_function_only() {
     let in_async: Vec<(String, bool)> = seen.into_iter().map(|s| (s.call, s.in_async)).collect();
     assert_eq!(
         in_async,
-        [("a", true), ("b", true), ("c", false), ("d", false), ("e", false), ("i", false)]
-            .map(|(c, a)| (c.to_string(), a))
+        [
+            ("a", true),
+            ("b", true),
+            ("c", false),
+            ("d", false),
+            ("e", false),
+            ("i", false)
+        ]
+        .map(|(c, a)| (c.to_string(), a))
     );
 }
 

@@ -92,7 +92,9 @@ pub struct Applied {
 /// next round. An edit identical to one already applied (two fixes adding the same import) is
 /// shared rather than counted as an overlap.
 pub fn apply_fixes(source: &str, fixes: &[&Fix]) -> Applied {
-    let mut order: Vec<usize> = (0..fixes.len()).filter(|&i| fixes[i].span().is_some()).collect();
+    let mut order: Vec<usize> = (0..fixes.len())
+        .filter(|&i| fixes[i].span().is_some())
+        .collect();
     order.sort_by_key(|&i| fixes[i].span().map(|r| (r.start(), r.end())));
 
     let mut accepted: Vec<&Edit> = Vec::new();
@@ -103,9 +105,11 @@ pub fn apply_fixes(source: &str, fixes: &[&Fix]) -> Applied {
             .iter()
             .filter(|edit| !accepted.contains(edit))
             .collect();
-        let clashes = fresh
-            .iter()
-            .any(|edit| accepted.iter().any(|taken| overlaps(taken.range, edit.range)));
+        let clashes = fresh.iter().any(|edit| {
+            accepted
+                .iter()
+                .any(|taken| overlaps(taken.range, edit.range))
+        });
         if !clashes {
             accepted.extend(fresh);
             applied.push(i);

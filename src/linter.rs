@@ -88,7 +88,8 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
     }
     for diagnostic in &mut diagnostics {
         // An unfixable rule's fix is neither applied nor advertised; its title stays as help.
-        let fixable = rules::index_of(diagnostic.code).is_some_and(|i| settings.fixable.contains(i));
+        let fixable =
+            rules::index_of(diagnostic.code).is_some_and(|i| settings.fixable.contains(i));
         if !fixable {
             diagnostic.fix = None;
         }
@@ -128,7 +129,12 @@ fn mentions_noqa(source: &str) -> bool {
 
 /// Checks one source with the rules `settings` enables for it (per-file ignores already
 /// removed from `rules`), and in `FixMode::Apply` fixes it until nothing more changes.
-pub fn check_source(source: &str, rules: RuleSet, settings: &Settings, mode: FixMode) -> FileOutcome {
+pub fn check_source(
+    source: &str,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+) -> FileOutcome {
     let mut outcome = check_and_fix(source, rules, settings, mode);
     outcome.changed = outcome.fixed > 0 && outcome.source != source;
     outcome
@@ -188,7 +194,10 @@ fn check_and_fix(source: &str, rules: RuleSet, settings: &Settings, mode: FixMod
                     ),
                     range: Some(diagnostic.range),
                 });
-                rejected.push((diagnostic.code, outcome.source[diagnostic.range].to_string()));
+                rejected.push((
+                    diagnostic.code,
+                    outcome.source[diagnostic.range].to_string(),
+                ));
             }
         }
     }
@@ -196,9 +205,10 @@ fn check_and_fix(source: &str, rules: RuleSet, settings: &Settings, mode: FixMod
 
 fn is_applicable(diagnostic: &Diagnostic, settings: &Settings) -> bool {
     // Fixes of unfixable rules were already removed by `lint`.
-    diagnostic.fix.as_ref().is_some_and(|fix| {
-        fix.applicability == Applicability::Safe || settings.unsafe_fixes
-    })
+    diagnostic
+        .fix
+        .as_ref()
+        .is_some_and(|fix| fix.applicability == Applicability::Safe || settings.unsafe_fixes)
 }
 
 enum RoundResult<'d> {
@@ -218,7 +228,11 @@ fn apply_round<'d>(source: &str, candidates: &[&'d Diagnostic]) -> RoundResult<'
     if parses(&applied.source) {
         return RoundResult::Applied {
             source: applied.source,
-            codes: applied.applied.iter().map(|&i| candidates[i].code).collect(),
+            codes: applied
+                .applied
+                .iter()
+                .map(|&i| candidates[i].code)
+                .collect(),
         };
     }
     for &candidate in candidates {
@@ -232,7 +246,10 @@ fn apply_round<'d>(source: &str, candidates: &[&'d Diagnostic]) -> RoundResult<'
     }
     // Each fix is fine alone but not together: take them one round at a time.
     let first = candidates[0];
-    let alone = apply_fixes(source, &[first.fix.as_ref().expect("candidates have fixes")]);
+    let alone = apply_fixes(
+        source,
+        &[first.fix.as_ref().expect("candidates have fixes")],
+    );
     RoundResult::Applied {
         source: alone.source,
         codes: vec![first.code],

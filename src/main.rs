@@ -15,7 +15,11 @@ use asyncheck::settings::{self, CliOverrides, Settings};
 use asyncheck::{catalog, diff};
 
 #[derive(Parser)]
-#[command(name = "asyncheck", version, about = "A fast linter for Python async code")]
+#[command(
+    name = "asyncheck",
+    version,
+    about = "A fast linter for Python async code"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -220,7 +224,9 @@ fn config_search_start(cwd: &Path, paths: &[PathBuf]) -> PathBuf {
         if absolute.is_dir() {
             absolute
         } else {
-            absolute.parent().map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+            absolute
+                .parent()
+                .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
         }
     });
     let Some(first) = dirs.next() else {
@@ -246,7 +252,13 @@ fn check_stdin(
         .context("cannot read standard input")?;
     let source = String::from_utf8(bytes).context("standard input is not valid UTF-8")?;
     let source = source.strip_prefix('\u{feff}').unwrap_or(&source);
-    let result = runner::check_text(filename, source, settings.rules_for(filename), settings, mode);
+    let result = runner::check_text(
+        filename,
+        source,
+        settings.rules_for(filename),
+        settings,
+        mode,
+    );
     let results = [result];
     let options = report_options(args, settings);
     if args.diff {
@@ -291,7 +303,8 @@ fn print_diffs(results: &[FileResult], options: &ReportOptions) -> Result<u8> {
                 &format!("{bom}{}", result.original),
                 &format!("{bom}{}", result.outcome.source),
             );
-            out.write_all(patch.as_bytes()).or_else(ignore_broken_pipe)?;
+            out.write_all(patch.as_bytes())
+                .or_else(ignore_broken_pipe)?;
         }
     }
     out.flush().or_else(ignore_broken_pipe)?;

@@ -103,9 +103,7 @@ fn codes_after_noqa(text: &str) -> Option<Codes> {
 /// A rule code: upper-case letters then digits (`ASY001`, and other tools' codes too).
 fn is_code(word: &str) -> bool {
     let letters = word.chars().take_while(char::is_ascii_uppercase).count();
-    letters > 0
-        && word.len() > letters
-        && word[letters..].chars().all(|c| c.is_ascii_digit())
+    letters > 0 && word.len() > letters && word[letters..].chars().all(|c| c.is_ascii_digit())
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

@@ -342,7 +342,10 @@ fn collect_self_attributes<'a>(
     for stmt in body {
         let (targets, value): (&[Expr], Option<&'a Expr>) = match stmt {
             Stmt::Assign(assign) => (&assign.targets, Some(&assign.value)),
-            Stmt::AnnAssign(assign) => (std::slice::from_ref(&assign.target), assign.value.as_deref()),
+            Stmt::AnnAssign(assign) => (
+                std::slice::from_ref(&assign.target),
+                assign.value.as_deref(),
+            ),
             Stmt::If(if_stmt) => {
                 collect_self_attributes(&if_stmt.body, receiver, attributes);
                 for clause in &if_stmt.elif_else_clauses {
@@ -367,7 +370,8 @@ fn collect_self_attributes<'a>(
             let Expr::Attribute(attribute) = target else {
                 continue;
             };
-            if !matches!(attribute.value.as_ref(), Expr::Name(name) if name.id.as_str() == receiver) {
+            if !matches!(attribute.value.as_ref(), Expr::Name(name) if name.id.as_str() == receiver)
+            {
                 continue;
             }
             attributes

@@ -7,7 +7,8 @@ use std::process::{Command, Output, Stdio};
 use std::io::Write as _;
 
 const SLEEPY: &str = "import asyncio\nimport time\n\n\nasync def f():\n    time.sleep(1)\n";
-const SLEEPY_FIXED: &str = "import asyncio\nimport time\n\n\nasync def f():\n    await asyncio.sleep(1)\n";
+const SLEEPY_FIXED: &str =
+    "import asyncio\nimport time\n\n\nasync def f():\n    await asyncio.sleep(1)\n";
 
 fn asyncheck(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_asyncheck"))
@@ -23,7 +24,11 @@ fn stdout(output: &Output) -> String {
 }
 
 fn all_output(output: &Output) -> String {
-    format!("{}{}", stdout(output), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        stdout(output),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -66,48 +71,90 @@ fn unsafe_fix_needs_the_flag_and_a_second_run_changes_nothing() {
     let dir = project(&[("app.py", SLEEPY)]);
     let output = asyncheck(dir.path(), &["check", "--isolated", "--fix"]);
     assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
-    assert_eq!(fs::read_to_string(dir.path().join("app.py")).unwrap(), SLEEPY);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        SLEEPY
+    );
 
-    let output = asyncheck(dir.path(), &["check", "--isolated", "--fix", "--unsafe-fixes"]);
+    let output = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--fix", "--unsafe-fixes"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
-    assert_eq!(fs::read_to_string(dir.path().join("app.py")).unwrap(), SLEEPY_FIXED);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        SLEEPY_FIXED
+    );
 
-    let again = asyncheck(dir.path(), &["check", "--isolated", "--fix", "--unsafe-fixes"]);
+    let again = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--fix", "--unsafe-fixes"],
+    );
     assert_eq!(again.status.code(), Some(0));
-    assert_eq!(fs::read_to_string(dir.path().join("app.py")).unwrap(), SLEEPY_FIXED);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        SLEEPY_FIXED
+    );
 }
 
 #[test]
 fn diff_prints_a_patch_and_writes_nothing() {
     let dir = project(&[("app.py", SLEEPY)]);
-    let output = asyncheck(dir.path(), &["check", "--isolated", "--diff", "--unsafe-fixes"]);
+    let output = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--diff", "--unsafe-fixes"],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
     let patch = stdout(&output);
-    assert!(patch.contains("--- a/app.py") && patch.contains("+++ b/app.py"), "{patch}");
+    assert!(
+        patch.contains("--- a/app.py") && patch.contains("+++ b/app.py"),
+        "{patch}"
+    );
     assert!(patch.contains("+    await asyncio.sleep(1)"), "{patch}");
-    assert_eq!(fs::read_to_string(dir.path().join("app.py")).unwrap(), SLEEPY);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        SLEEPY
+    );
 }
 
 #[test]
 fn crlf_and_bom_survive_a_fix() {
     let crlf = format!("\u{feff}{}", SLEEPY.replace('\n', "\r\n"));
     let dir = project(&[("app.py", &crlf)]);
-    let output = asyncheck(dir.path(), &["check", "--isolated", "--fix", "--unsafe-fixes"]);
+    let output = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--fix", "--unsafe-fixes"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
     let fixed = fs::read_to_string(dir.path().join("app.py")).unwrap();
-    assert_eq!(fixed, format!("\u{feff}{}", SLEEPY_FIXED.replace('\n', "\r\n")));
+    assert_eq!(
+        fixed,
+        format!("\u{feff}{}", SLEEPY_FIXED.replace('\n', "\r\n"))
+    );
 }
 
 #[test]
 fn stdin_with_fix_prints_the_fixed_source() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_asyncheck"))
-        .args(["check", "--isolated", "--fix", "--unsafe-fixes", "--stdin-filename", "app.py"])
+        .args([
+            "check",
+            "--isolated",
+            "--fix",
+            "--unsafe-fixes",
+            "--stdin-filename",
+            "app.py",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(SLEEPY.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(SLEEPY.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert_eq!(stdout(&output), SLEEPY_FIXED, "{}", all_output(&output));
     assert_eq!(output.status.code(), Some(0));
@@ -121,19 +168,34 @@ fn stdin_without_fix_reports_under_the_given_name() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(SLEEPY.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(SLEEPY.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(stdout(&output).contains("pkg/app.py:6:5: ASY001"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("pkg/app.py:6:5: ASY001"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
 fn noqa_suppresses_and_suppressed_findings_are_not_fixed() {
     let source = SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASY001");
     let dir = project(&[("app.py", &source)]);
-    let output = asyncheck(dir.path(), &["check", "--isolated", "--fix", "--unsafe-fixes"]);
+    let output = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--fix", "--unsafe-fixes"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
-    assert_eq!(fs::read_to_string(dir.path().join("app.py")).unwrap(), source);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        source
+    );
 }
 
 #[test]
@@ -144,11 +206,24 @@ fn bad_files_are_reported_and_the_others_still_checked() {
         ("c_app.py", SLEEPY),
     ]);
     fs::write(dir.path().join("b_latin1.py"), b"x = 1\ny = '\xe9'\n").unwrap();
-    let output = asyncheck(dir.path(), &["check", "--isolated", "a_syntax.py", "b_latin1.py", "c_app.py", "missing.py"]);
+    let output = asyncheck(
+        dir.path(),
+        &[
+            "check",
+            "--isolated",
+            "a_syntax.py",
+            "b_latin1.py",
+            "c_app.py",
+            "missing.py",
+        ],
+    );
     assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
     let text = all_output(&output);
     assert!(text.contains("a_syntax.py:1:7"), "{text}");
-    assert!(text.contains("b_latin1.py:2:6: error: not valid UTF-8"), "{text}");
+    assert!(
+        text.contains("b_latin1.py:2:6: error: not valid UTF-8"),
+        "{text}"
+    );
     assert!(text.contains("missing.py"), "{text}");
     assert!(text.contains("c_app.py:6:5: ASY001"), "{text}");
 }
@@ -157,10 +232,19 @@ fn bad_files_are_reported_and_the_others_still_checked() {
 fn syntax_errors_are_never_fixed() {
     let source = format!("{SLEEPY}\ndef broken(:\n    pass\n");
     let dir = project(&[("app.py", &source)]);
-    let output = asyncheck(dir.path(), &["check", "--isolated", "--fix", "--unsafe-fixes"]);
+    let output = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--fix", "--unsafe-fixes"],
+    );
     assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
-    assert_eq!(fs::read_to_string(dir.path().join("app.py")).unwrap(), source);
-    assert!(all_output(&output).contains("ASY001"), "linted as far as it parsed");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        source
+    );
+    assert!(
+        all_output(&output).contains("ASY001"),
+        "linted as far as it parsed"
+    );
 }
 
 #[test]
@@ -171,7 +255,10 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let output = asyncheck(dir.path(), &["check", "--isolated"]);
     let text = all_output(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
-    assert!(text.contains("sum.py:1:") && text.contains("too deeply nested"), "{text}");
+    assert!(
+        text.contains("sum.py:1:") && text.contains("too deeply nested"),
+        "{text}"
+    );
     assert!(text.contains("calls.py:1:"), "{text}");
     assert!(text.contains("app.py:6:5: ASY001"), "{text}");
 }
@@ -179,7 +266,10 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn json_output_has_ruffs_shape() {
     let dir = project(&[("app.py", SLEEPY)]);
-    let output = asyncheck(dir.path(), &["check", "--isolated", "--output-format", "json"]);
+    let output = asyncheck(
+        dir.path(),
+        &["check", "--isolated", "--output-format", "json"],
+    );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid json");
     let first = &value[0];
     assert_eq!(first["code"], "ASY001");
@@ -191,7 +281,10 @@ fn json_output_has_ruffs_shape() {
 #[test]
 fn configuration_errors_name_the_file_and_line() {
     let dir = project(&[
-        ("pyproject.toml", "[tool.asyncheck]\nselect = [\"ASY001\"]\nselekt = []\n"),
+        (
+            "pyproject.toml",
+            "[tool.asyncheck]\nselect = [\"ASY001\"]\nselekt = []\n",
+        ),
         ("app.py", SLEEPY),
     ]);
     let output = asyncheck(dir.path(), &["check"]);
@@ -231,5 +324,8 @@ fn bundled_example_project_has_findings() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
     assert!(text.contains("shop/orders.py"), "{text}");
-    assert!(!text.contains("fine.py"), "fine.py has nothing to report:\n{text}");
+    assert!(
+        !text.contains("fine.py"),
+        "fine.py has nothing to report:\n{text}"
+    );
 }

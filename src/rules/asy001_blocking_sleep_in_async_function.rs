@@ -30,7 +30,9 @@ impl Rule for BlockingSleepInAsyncFunction {
         let mut diagnostic = Diagnostic::new(
             "ASY001",
             call.range(),
-            format!("Blocking call `time.sleep` in async function; use `await {library}.sleep(...)`"),
+            format!(
+                "Blocking call `time.sleep` in async function; use `await {library}.sleep(...)`"
+            ),
         );
         let title = format!("Replace with `await {library}.sleep(...)`");
         match fix(call, ctx) {
