@@ -9,7 +9,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::names;
 use crate::scope::{Binding, Scope, ScopeKind};
-use crate::settings::PythonVersion;
+use crate::settings::{PythonVersion, Settings};
 
 /// The async library a file is written against, from its imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl<'a> Frame<'a> {
 pub struct Context<'a> {
     source: &'a str,
     library: Library,
-    target_version: PythonVersion,
+    settings: &'a Settings,
     pub(crate) scopes: Vec<Scope<'a>>,
     pub(crate) parents: Vec<AnyNodeRef<'a>>,
     pub(crate) statements: Vec<&'a Stmt>,
@@ -67,17 +67,13 @@ pub struct Context<'a> {
 const MAX_TYPE_HOPS: usize = 8;
 
 impl<'a> Context<'a> {
-    pub(crate) fn new(
-        source: &'a str,
-        module: &'a ast::ModModule,
-        target_version: PythonVersion,
-    ) -> Self {
+    pub(crate) fn new(source: &'a str, module: &'a ast::ModModule, settings: &'a Settings) -> Self {
         let module_scope = Scope::for_module(&module.body);
         let library = library_of(&module_scope);
         Self {
             source,
             library,
-            target_version,
+            settings,
             scopes: vec![module_scope],
             parents: Vec::new(),
             statements: Vec::new(),
@@ -101,7 +97,12 @@ impl<'a> Context<'a> {
     }
 
     pub fn target_version(&self) -> PythonVersion {
-        self.target_version
+        self.settings.target_version
+    }
+
+    /// The resolved settings (for rule options such as `allowed-blocking-calls`).
+    pub fn settings(&self) -> &'a Settings {
+        self.settings
     }
 
     /// The file's line ending, for fixes that insert lines.

@@ -6,7 +6,7 @@ use ruff_text_size::Ranged;
 
 use crate::context::{Context, Library};
 use crate::rules::{Hooks, Report, Rule};
-use crate::settings::PythonVersion;
+use crate::settings::Settings;
 use crate::walker::{RuleHooks, Walker};
 
 /// What the context said at one call.
@@ -48,7 +48,8 @@ fn probe(source: &str) -> (Vec<Seen>, Library) {
     assert!(parsed.errors().is_empty(), "{:?}", parsed.errors());
     let probe = Probe::default();
     let seen = probe.seen.clone();
-    let ctx = Context::new(source, parsed.syntax(), PythonVersion::default());
+    let settings = Settings::default();
+    let ctx = Context::new(source, parsed.syntax(), &settings);
     let library = ctx.library();
     let mut walker = Walker::new(ctx, RuleHooks::new(vec![Box::new(probe)]));
     walker.walk_module(parsed.syntax());

@@ -69,7 +69,7 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
     let has_syntax_errors = !errors.is_empty();
 
     let instances: Vec<Box<dyn Rule>> = rules.iter().map(|i| (rules::RULES[i].create)()).collect();
-    let ctx = Context::new(source, parsed.syntax(), settings.target_version);
+    let ctx = Context::new(source, parsed.syntax(), settings);
     let mut walker = Walker::new(ctx, RuleHooks::new(instances));
     walker.walk_module(parsed.syntax());
     let too_deep_at = walker.too_deep_at;

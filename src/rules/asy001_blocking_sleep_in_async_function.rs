@@ -6,6 +6,7 @@ use ruff_text_size::{Ranged, TextRange};
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
+use crate::rules::blocking::blocking_callee;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -20,10 +21,7 @@ impl Rule for BlockingSleepInAsyncFunction {
     }
 
     fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
-        if !ctx.in_async_function() {
-            return;
-        }
-        if ctx.qualified_name(&call.func).as_deref() != Some("time.sleep") {
+        if blocking_callee(call, ctx).as_deref() != Some("time.sleep") {
             return;
         }
         let library = ctx.library().module();
@@ -61,4 +59,26 @@ fn fix(call: &ast::ExprCall, ctx: &Context) -> Option<Fix> {
     )];
     edits.extend(import);
     Some(Fix::unsafe_(edits))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::linter::{check_source, FixMode};
+    use crate::settings::{QualifiedNamePattern, Settings};
+
+    const SOURCE: &str = "import time\n\nasync def f():\n    time.sleep(1)\n";
+
+    #[test]
+    fn allowed_blocking_calls_silence_it() {
+        let mut settings = Settings::only("ASY001").unwrap();
+        assert_eq!(
+            check_source(SOURCE, settings.rules, &settings, FixMode::Check)
+                .diagnostics
+                .len(),
+            1
+        );
+        settings.allowed_blocking_calls = vec![QualifiedNamePattern::new("time.*").unwrap()];
+        let outcome = check_source(SOURCE, settings.rules, &settings, FixMode::Check);
+        assert!(outcome.diagnostics.is_empty());
+    }
 }

@@ -8,6 +8,8 @@ use crate::catalog::{self, RuleInfo};
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 
+pub mod blocking;
+
 mod asy001_blocking_sleep_in_async_function;
 mod asy024_event_loop_run_in_async_function;
 mod asy025_get_event_loop_in_async_function;
