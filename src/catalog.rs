@@ -252,7 +252,7 @@ mod tests {
              `time.sleep()` in async code blocks the event loop\n\n\
              On by default. Fix sometimes available. Since 0.1.0.\n\n## What it does\n"
         ));
-        assert!(by_code.ends_with("None.\n"), "{by_code}");
+        assert!(by_code.ends_with("## Options\n\n`allowed-blocking-calls` (a list of qualified names or `*` globs) silences it for\nnames the project trusts, e.g. `allowed-blocking-calls = [\"time.sleep\"]`.\n"), "{by_code}");
         assert!(by_code.contains("## What it does"));
         assert!(!by_code.contains("+++"));
         assert_eq!(render_rule("asy001").as_deref(), Some(by_code.as_str()));
