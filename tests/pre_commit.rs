@@ -7,7 +7,9 @@
 use std::path::Path;
 use std::process::Command;
 
-const BAD: &str = "import time\n\n\nasync def handler():\n    time.sleep(1)\n";
+const BAD: &str = "import asyncio\nimport time\n\n\nasync def handler():\n    loop = asyncio.get_event_loop()\n    time.sleep(1)\n    return loop\n";
+/// `BAD` after the fix hook: the safe fix (ASY025) applied, the unsafe one (ASY001) not.
+const SAFELY_FIXED: &str = "import asyncio\nimport time\n\n\nasync def handler():\n    loop = asyncio.get_running_loop()\n    time.sleep(1)\n    return loop\n";
 const GOOD: &str = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n";
 
 fn available(program: &str) -> bool {
@@ -73,11 +75,12 @@ fn hooks_fail_on_a_finding_and_pass_once_fixed() {
     assert!(!passed, "the check hook must fail on a finding:\n{output}");
     assert!(output.contains("ASY001"), "{output}");
 
-    // The fix hook rewrites the file (its unsafe fix is not applied without --unsafe-fixes,
-    // so the finding remains and the hook still fails, leaving the file as it was).
+    // The fix hook applies the safe fix; the unsafe one needs --unsafe-fixes, so that finding
+    // remains and the hook still fails.
     let (passed, output) = run_hook(dir, "asyncheck-fix", "app.py");
     assert!(!passed, "{output}");
-    assert_eq!(std::fs::read_to_string(dir.join("app.py")).unwrap(), BAD);
+    assert!(output.contains("ASY001"), "{output}");
+    assert_eq!(std::fs::read_to_string(dir.join("app.py")).unwrap(), SAFELY_FIXED);
 
     std::fs::write(dir.join("app.py"), GOOD).unwrap();
     git(dir, &["add", "app.py"]);
