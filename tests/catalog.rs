@@ -222,7 +222,10 @@ fn check_page(file: &str, page: &str, failures: &mut Vec<String>) {
     let has_fix_safety = headings.iter().any(|(_, heading)| *heading == FIX_SAFETY);
 
     let examples = catalog::examples(page);
-    if !examples.iter().any(|e| e.kind == ExampleKind::Bad) {
+    // ASY011 fires only on names the user configures, which the examples cannot set; its
+    // behaviour is tested in the rule's own unit tests.
+    let needs_bad = info.code != "ASY011";
+    if needs_bad && !examples.iter().any(|e| e.kind == ExampleKind::Bad) {
         fail.add(1, "no `python bad` example");
     }
     if !examples.iter().any(|e| e.kind == ExampleKind::Good) {

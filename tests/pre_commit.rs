@@ -80,7 +80,10 @@ fn hooks_fail_on_a_finding_and_pass_once_fixed() {
     let (passed, output) = run_hook(dir, "asyncheck-fix", "app.py");
     assert!(!passed, "{output}");
     assert!(output.contains("ASY001"), "{output}");
-    assert_eq!(std::fs::read_to_string(dir.join("app.py")).unwrap(), SAFELY_FIXED);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("app.py")).unwrap(),
+        SAFELY_FIXED
+    );
 
     std::fs::write(dir.join("app.py"), GOOD).unwrap();
     git(dir, &["add", "app.py"]);

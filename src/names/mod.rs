@@ -1,5 +1,10 @@
 //! API tables shared by rules: builtins, what known calls return, async libraries' APIs.
 
+pub mod blocking_clients;
+pub mod blocking_io;
+pub mod coroutines;
+pub mod threads;
+
 /// Builtin names that resolve to `builtins.<name>` when nothing in scope binds them.
 pub const BUILTINS: &[&str] = &[
     "open",
@@ -65,6 +70,72 @@ const RETURN_TYPES: &[(&str, &str)] = &[
     ("asyncio.ProactorEventLoop", "asyncio.AbstractEventLoop"),
     ("uvloop.new_event_loop", "asyncio.AbstractEventLoop"),
     ("uvloop.Loop", "asyncio.AbstractEventLoop"),
+    // Thread and process primitives (ASY009).
+    (
+        "concurrent.futures.Executor.submit",
+        "concurrent.futures.Future",
+    ),
+    (
+        "concurrent.futures.ThreadPoolExecutor.submit",
+        "concurrent.futures.Future",
+    ),
+    (
+        "concurrent.futures.ProcessPoolExecutor.submit",
+        "concurrent.futures.Future",
+    ),
+    (
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "concurrent.futures.ThreadPoolExecutor",
+    ),
+    (
+        "concurrent.futures.process.ProcessPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor",
+    ),
+    (
+        "asyncio.run_coroutine_threadsafe",
+        "concurrent.futures.Future",
+    ),
+    (
+        "asyncio.tasks.run_coroutine_threadsafe",
+        "concurrent.futures.Future",
+    ),
+    (
+        "multiprocessing.Pool.apply_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.Pool.map_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.Pool.starmap_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.pool.Pool.apply_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.pool.Pool.map_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.pool.Pool.starmap_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.pool.ThreadPool.apply_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.pool.ThreadPool.map_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    (
+        "multiprocessing.pool.ThreadPool.starmap_async",
+        "multiprocessing.pool.AsyncResult",
+    ),
+    ("multiprocessing.context.Process", "multiprocessing.Process"),
 ];
 
 /// The type a call of `callee` returns, when it is not `callee` itself.

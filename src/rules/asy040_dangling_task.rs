@@ -2,38 +2,43 @@
 //! `loop.create_task()` that nothing keeps a reference to.
 //!
 //! A dropped result (an expression statement) is reported at once. A task bound to a local name
-//! is a candidate until the end of its function: the rule then records the names the function
-//! loads (only while it has candidates, or inside a loop, where a load above the assignment can
-//! run after it) and reports the candidates whose name is never loaded again.
+//! is a candidate until the end of its function (see `UnusedLocals`, which ASY041 shares).
+//!
+//! The fix (unsafe) keeps a strong reference: inside a task group it starts the task on the group
+//! (`tg.create_task(...)`, or `tg.start_soon(fn, *args)` on an anyio task group); elsewhere it
+//! adds the task to a module-level set that a done-callback empties again:
+//!
+//! ```python
+//! _background_tasks = set()  # once per module, after the imports
+//! ...
+//!     task = asyncio.create_task(work())
+//!     _background_tasks.add(task)
+//!     task.add_done_callback(_background_tasks.discard)
+//! ```
 
 use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use crate::context::Context;
+use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
+use crate::fix::{Edit, Fix};
 use crate::names;
+use crate::rules::task_group_facts::StructuredItem;
 use crate::rules::{Hooks, Report, Rule};
+use crate::scope::Binding;
 
 const HELP: &str = "Store a reference to the task (for example in a set, discarded in a done \
                     callback), await it, or create it in a `TaskGroup`";
 
+/// The set the fix creates; `_background_tasks_1`, `_2`, … when the name is taken.
+const SET_NAME: &str = "_background_tasks";
+/// The local the fix binds a dropped task to; `task_1`, … when the name is taken.
+const TASK_NAME: &str = "task";
+
 #[derive(Default)]
 pub struct DanglingTask {
-    /// The functions the walk is inside, innermost last.
-    functions: Vec<FunctionState>,
-    /// Candidates pending in all of `functions`.
-    pending: usize,
-}
-
-struct FunctionState {
-    def: TextRange,
-    /// The `for`/`while` statements of this function the walk is inside, outermost first.
-    loops: Vec<TextRange>,
-    /// Names loaded in this function (and its nested functions) while recording.
-    loads: Vec<TextRange>,
-    /// Names declared `global` or `nonlocal` here: assigning them stores the task elsewhere.
-    declared: Vec<String>,
-    candidates: Vec<Candidate>,
+    locals: UnusedLocals<Candidate>,
+    module: ModuleLayout,
 }
 
 /// A task bound to a local name, reported unless the name is loaded again.
@@ -41,8 +46,7 @@ struct Candidate {
     name: String,
     target: TextRange,
     factory: String,
-    /// The outermost loop around the assignment: a load anywhere in it may run after it.
-    outer_loop: Option<TextRange>,
+    fix: Option<(String, Fix)>,
 }
 
 impl Rule for DanglingTask {
@@ -56,7 +60,460 @@ impl Rule for DanglingTask {
         }
     }
 
-    fn check_stmt(&mut self, stmt: &Stmt, _ctx: &Context, _out: &mut Report) {
+    fn check_stmt(&mut self, stmt: &Stmt, ctx: &Context, _out: &mut Report) {
+        self.module.check_stmt(stmt, ctx);
+        self.locals.check_stmt(stmt);
+    }
+
+    fn leave_stmt(&mut self, stmt: &Stmt, ctx: &Context, out: &mut Report) {
+        for candidate in self.locals.leave_stmt(stmt, ctx) {
+            let diagnostic = Diagnostic::new(
+                "ASY040",
+                candidate.target,
+                format!(
+                    "Task `{}` from `{}()` is never used; it can be garbage-collected before it finishes",
+                    candidate.name, candidate.factory
+                ),
+            );
+            out.push(match candidate.fix {
+                Some((title, fix)) => diagnostic.with_fix(title, fix),
+                None => diagnostic.with_help(HELP),
+            });
+        }
+    }
+
+    fn check_expr(&mut self, expr: &Expr, _ctx: &Context, _out: &mut Report) {
+        self.locals.check_expr(expr);
+    }
+
+    fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
+        let could_be_factory = match call.func.as_ref() {
+            Expr::Attribute(attribute) => {
+                matches!(attribute.attr.as_str(), "create_task" | "ensure_future")
+            }
+            Expr::Name(_) => true,
+            _ => false,
+        };
+        if !could_be_factory {
+            return;
+        }
+        let Some(qualified) = ctx.qualified_name(&call.func) else {
+            return;
+        };
+        let qualified = names::canonical_asyncio_name(&qualified);
+        if !names::TASK_FACTORIES.contains(&qualified.as_ref()) {
+            return;
+        }
+        let factory = match qualified.strip_prefix("asyncio.AbstractEventLoop.") {
+            Some(method) => format!("loop.{method}"),
+            None => qualified.to_string(),
+        };
+        let requires_coroutine = !factory.ends_with("ensure_future");
+        if ctx.is_expression_statement() {
+            let diagnostic = Diagnostic::new(
+                "ASY040",
+                call.range(),
+                format!(
+                    "Task returned by `{factory}()` is dropped; it can be garbage-collected before it finishes"
+                ),
+            );
+            let fix = self.fix(call, None, requires_coroutine, ctx);
+            out.push(match fix {
+                Some((title, fix)) => diagnostic.with_fix(title, fix),
+                None => diagnostic.with_help(HELP),
+            });
+            return;
+        }
+        let Some(target) = bound_name(call, ctx) else {
+            return;
+        };
+        if !directly_in_function(ctx) || self.locals.is_declared(target.id.as_str()) {
+            return;
+        }
+        let fix = self.fix(call, Some(target.id.as_str()), requires_coroutine, ctx);
+        self.locals.add(
+            target,
+            Candidate {
+                name: target.id.to_string(),
+                target: target.range(),
+                factory,
+                fix,
+            },
+        );
+    }
+}
+
+impl DanglingTask {
+    /// The fix for a task created by `call`, dropped (`bound` is `None`) or bound to a name never
+    /// used: start it on the enclosing task group, or keep it in the module's set.
+    fn fix(
+        &self,
+        call: &ast::ExprCall,
+        bound: Option<&str>,
+        requires_coroutine: bool,
+        ctx: &Context,
+    ) -> Option<(String, Fix)> {
+        if let Some(group) = ctx.enclosing_task_group() {
+            if let Some(fix) = task_group_fix(call, bound, requires_coroutine, &group, ctx) {
+                return Some(fix);
+            }
+        }
+        let stmt = ctx.current_statement()?;
+        let indent = own_line_indent(stmt, ctx)?;
+        let (set, create_set) = self.module.background_set(ctx)?;
+        let le = ctx.line_ending();
+        let mut edits: Vec<Edit> = create_set.into_iter().collect();
+        let task = match bound {
+            Some(name) => name.to_string(),
+            None => {
+                let name = free_local_name(ctx)?;
+                edits.push(Edit::insert(stmt.start(), format!("{name} = ")));
+                name
+            }
+        };
+        let line_end = ctx.line_range(stmt.range()).end();
+        let newline = if ctx.source()[..line_end.to_usize()].ends_with(['\n', '\r']) {
+            ""
+        } else {
+            le
+        };
+        edits.push(Edit::insert(
+            line_end,
+            format!(
+                "{newline}{indent}{set}.add({task}){le}{indent}{task}.add_done_callback({set}.discard){le}"
+            ),
+        ));
+        Some((
+            format!("Keep a reference to the task in `{set}`"),
+            Fix::unsafe_(edits),
+        ))
+    }
+}
+
+/// Starts the task on the task group around it: `tg.create_task(coro)` on an `asyncio.TaskGroup`,
+/// `tg.start_soon(fn, *args)` on an anyio task group (dropped tasks only, and only when the
+/// coroutine is a plain call with positional arguments). `None` for a trio nursery, a group
+/// without an `as` name, or a call that does not convert.
+fn task_group_fix(
+    call: &ast::ExprCall,
+    bound: Option<&str>,
+    requires_coroutine: bool,
+    group: &StructuredItem,
+    ctx: &Context,
+) -> Option<(String, Fix)> {
+    let tg = group.target?.id.as_str();
+    // `ensure_future` also takes futures, which a task group cannot start.
+    if !requires_coroutine {
+        return None;
+    }
+    let [coroutine] = &*call.arguments.args else {
+        return None;
+    };
+    if call
+        .arguments
+        .keywords
+        .iter()
+        .any(|keyword| !matches!(keyword.arg.as_deref(), Some("name" | "context")))
+    {
+        return None;
+    }
+    match group.api.library {
+        Some(Library::Asyncio) => Some((
+            format!("Create the task with `{tg}.create_task()`"),
+            Fix::unsafe_(vec![Edit::replace(
+                call.func.range(),
+                format!("{tg}.create_task"),
+            )]),
+        )),
+        Some(Library::AnyIO) if bound.is_none() => {
+            let Expr::Call(inner) = coroutine else {
+                return None;
+            };
+            if !is_dotted_name(&inner.func)
+                || !inner.arguments.keywords.is_empty()
+                || call.arguments.find_keyword("context").is_some()
+                || inner
+                    .arguments
+                    .args
+                    .iter()
+                    .any(|arg| matches!(arg, Expr::Generator(g) if !g.parenthesized))
+            {
+                return None;
+            }
+            let inner_args = TextRange::new(
+                inner.arguments.start() + TextSize::from(1),
+                inner.arguments.end() - TextSize::from(1),
+            );
+            let inner_args = ctx.text(inner_args).trim();
+            if inner_args.contains('#') {
+                return None;
+            }
+            let mut arguments = vec![ctx.text(inner.func.range()).to_string()];
+            let inner_args = inner_args.trim_end_matches(',').trim_end();
+            if !inner_args.is_empty() {
+                arguments.push(inner_args.to_string());
+            }
+            if let Some(name) = call.arguments.find_keyword("name") {
+                arguments.push(ctx.text(name.range()).to_string());
+            }
+            Some((
+                format!("Start the task with `{tg}.start_soon()`"),
+                Fix::unsafe_(vec![Edit::replace(
+                    call.range(),
+                    format!("{tg}.start_soon({})", arguments.join(", ")),
+                )]),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn is_dotted_name(expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(_) => true,
+        Expr::Attribute(attribute) => is_dotted_name(&attribute.value),
+        _ => false,
+    }
+}
+
+/// The indentation of a statement that has its line(s) to itself (nothing but whitespace before
+/// it, nothing but a comment after it), so that lines can be added after it.
+fn own_line_indent<'a>(stmt: &Stmt, ctx: &Context<'a>) -> Option<&'a str> {
+    let source = ctx.source();
+    let start = stmt.start().to_usize();
+    let line_start = source[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let indent = &source[line_start..start];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let rest = &source[stmt.end().to_usize()..];
+    let rest = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+    let rest = rest.trim_start_matches([' ', '\t']);
+    (rest.is_empty() || rest.starts_with('#')).then_some(indent)
+}
+
+/// `task`, or `task_1`, `task_2`, … : a name the enclosing function (or, at module level, the
+/// module) never mentions, so that binding it changes nothing else.
+fn free_local_name(ctx: &Context) -> Option<String> {
+    let region = ctx
+        .current_function()
+        .map_or(ctx.source(), |def| ctx.text(def.range()));
+    (0..100)
+        .map(|i| numbered(TASK_NAME, i))
+        .find(|name| !mentions(region, name))
+}
+
+fn numbered(base: &str, i: usize) -> String {
+    if i == 0 {
+        base.to_string()
+    } else {
+        format!("{base}_{i}")
+    }
+}
+
+/// Does `text` contain `name` as a whole identifier?
+fn mentions(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c == '_' || c.is_alphanumeric();
+    text.match_indices(name).any(|(start, _)| {
+        !text[..start].chars().next_back().is_some_and(is_ident)
+            && !text[start + name.len()..]
+                .chars()
+                .next()
+                .is_some_and(is_ident)
+    })
+}
+
+/// Where the module's imports end, for the statement the fix adds after them.
+#[derive(Default)]
+struct ModuleLayout {
+    /// Past the leading docstring and imports: no more top-level statements are recorded.
+    past_imports: bool,
+    seen_statement: bool,
+    /// The end of the last statement of the leading import block.
+    imports_end: Option<TextSize>,
+    /// The start of the first top-level statement that is neither the docstring nor an import.
+    first_code: Option<TextSize>,
+}
+
+impl ModuleLayout {
+    fn check_stmt(&mut self, stmt: &Stmt, ctx: &Context) {
+        if self.past_imports || ctx.parent().is_some() {
+            return;
+        }
+        let is_docstring =
+            !self.seen_statement && ruff_python_ast::helpers::is_docstring_stmt(stmt);
+        self.seen_statement = true;
+        if is_docstring {
+            return;
+        }
+        if is_import_block(stmt) {
+            self.imports_end = Some(stmt.end());
+        } else {
+            self.first_code = Some(stmt.start());
+            self.past_imports = true;
+        }
+    }
+
+    /// The name of the module-level set of background tasks, and the edit that creates it when
+    /// the module has none yet. An existing module-level `<name> = set()` is reused; otherwise the
+    /// first of `_background_tasks`, `_background_tasks_1`, … that the module never mentions is
+    /// created after the leading imports. The edit is the same for every finding in the file, so
+    /// the fixes share it.
+    fn background_set(&self, ctx: &Context) -> Option<(String, Option<Edit>)> {
+        let source = ctx.source();
+        for i in 0..100 {
+            let name = numbered(SET_NAME, i);
+            if let Some(binding) = ctx.module_binding(&name) {
+                let visible = ctx
+                    .lookup(&name)
+                    .is_some_and(|seen| std::ptr::eq(seen, binding));
+                if visible && is_empty_set(binding) {
+                    return Some((name, None));
+                }
+                continue;
+            }
+            if mentions(source, &name) {
+                continue;
+            }
+            let le = ctx.line_ending();
+            let edit = match self.imports_end {
+                Some(end) => {
+                    let line_end = ctx.line_range(TextRange::empty(end)).end();
+                    let newline = if source[..line_end.to_usize()].ends_with(['\n', '\r']) {
+                        ""
+                    } else {
+                        le
+                    };
+                    Edit::insert(line_end, format!("{newline}{le}{name} = set(){le}"))
+                }
+                None => {
+                    let first = self.first_code?;
+                    let line_start = ctx.line_range(TextRange::empty(first)).start();
+                    Edit::insert(line_start, format!("{name} = set(){le}{le}"))
+                }
+            };
+            return Some((name, Some(edit)));
+        }
+        None
+    }
+}
+
+/// `import x`, `from x import y`, or an `if`/`try` block of them (`if TYPE_CHECKING:`,
+/// `try: import ujson as json / except ImportError: json = None`).
+fn is_import_block(stmt: &Stmt) -> bool {
+    fn only_imports(body: &[Stmt]) -> bool {
+        body.iter()
+            .all(|stmt| matches!(stmt, Stmt::Pass(_) | Stmt::Assign(_)) || is_import_block(stmt))
+    }
+    match stmt {
+        Stmt::Import(_) | Stmt::ImportFrom(_) => true,
+        Stmt::If(if_stmt) => {
+            only_imports(&if_stmt.body)
+                && if_stmt
+                    .elif_else_clauses
+                    .iter()
+                    .all(|clause| only_imports(&clause.body))
+        }
+        Stmt::Try(try_stmt) => {
+            only_imports(&try_stmt.body)
+                && try_stmt.handlers.iter().all(|handler| {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    only_imports(&handler.body)
+                })
+                && only_imports(&try_stmt.orelse)
+                && only_imports(&try_stmt.finalbody)
+        }
+        _ => false,
+    }
+}
+
+/// A name bound once, to `set()`.
+fn is_empty_set(binding: &Binding) -> bool {
+    matches!(
+        binding,
+        Binding::Local { value: Some(Expr::Call(call)) }
+            if matches!(call.func.as_ref(), Expr::Name(name) if name.id.as_str() == "set")
+                && call.arguments.is_empty()
+    )
+}
+
+/// The name the call's result is bound to by `name = call` or `name: T = call`.
+fn bound_name<'a>(call: &ast::ExprCall, ctx: &Context<'a>) -> Option<&'a ast::ExprName> {
+    let (target, value) = match ctx.parent()? {
+        AnyNodeRef::StmtAssign(assign) => match assign.targets.as_slice() {
+            [target] => (target, assign.value.as_ref()),
+            _ => return None,
+        },
+        AnyNodeRef::StmtAnnAssign(assign) => (assign.target.as_ref(), assign.value.as_deref()?),
+        _ => return None,
+    };
+    if value.range() != call.range() {
+        return None;
+    }
+    match target {
+        Expr::Name(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// Is the innermost enclosing `def`/`class` a function (so that an assignment binds a local)?
+pub(crate) fn directly_in_function(ctx: &Context) -> bool {
+    ctx.frames()
+        .iter()
+        .rev()
+        .find_map(|frame| match frame.node {
+            AnyNodeRef::StmtFunctionDef(_) => Some(true),
+            AnyNodeRef::StmtClassDef(_) => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false)
+}
+
+/// Local names bound in functions to something that must be used again (a task, a result that
+/// holds exceptions), reported when the function ends without loading the name after the
+/// binding (or anywhere in the loop around the binding, which may run after it).
+///
+/// Loads are recorded only while the function has candidates, or inside a loop (where a load
+/// above the binding can run after it); a nested function's loads count for the enclosing
+/// function's candidates (a closure keeps them alive). The owner forwards `check_stmt`,
+/// `check_expr` and `leave_stmt` to it.
+pub(crate) struct UnusedLocals<T> {
+    /// The functions the walk is inside, innermost last.
+    functions: Vec<FunctionState<T>>,
+    /// Candidates pending in all of `functions`.
+    pending: usize,
+}
+
+impl<T> Default for UnusedLocals<T> {
+    fn default() -> Self {
+        Self {
+            functions: Vec::new(),
+            pending: 0,
+        }
+    }
+}
+
+struct FunctionState<T> {
+    def: TextRange,
+    /// The `for`/`while` statements of this function the walk is inside, outermost first.
+    loops: Vec<TextRange>,
+    /// Names loaded in this function (and its nested functions) while recording.
+    loads: Vec<TextRange>,
+    /// Names declared `global` or `nonlocal` here: binding them stores the value elsewhere.
+    declared: Vec<String>,
+    candidates: Vec<Pending<T>>,
+}
+
+struct Pending<T> {
+    name: String,
+    target: TextRange,
+    /// The outermost loop around the binding: a load anywhere in it may run after it.
+    outer_loop: Option<TextRange>,
+    payload: T,
+}
+
+impl<T> UnusedLocals<T> {
+    pub(crate) fn check_stmt(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::FunctionDef(def) => self.functions.push(FunctionState {
                 def: def.range(),
@@ -82,29 +539,7 @@ impl Rule for DanglingTask {
         }
     }
 
-    fn leave_stmt(&mut self, stmt: &Stmt, ctx: &Context, out: &mut Report) {
-        match stmt {
-            Stmt::FunctionDef(def)
-                if self
-                    .functions
-                    .last()
-                    .is_some_and(|function| function.def == def.range()) =>
-            {
-                let function = self.functions.pop().expect("checked by the guard");
-                self.resolve(function, ctx, out);
-            }
-            Stmt::For(_) | Stmt::While(_) => {
-                if let Some(function) = self.functions.last_mut() {
-                    if function.loops.last() == Some(&stmt.range()) {
-                        function.loops.pop();
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn check_expr(&mut self, expr: &Expr, _ctx: &Context, _out: &mut Report) {
+    pub(crate) fn check_expr(&mut self, expr: &Expr) {
         let Expr::Name(name) = expr else { return };
         let pending = self.pending;
         let Some(function) = self.functions.last_mut() else {
@@ -115,71 +550,57 @@ impl Rule for DanglingTask {
         }
     }
 
-    fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
-        let could_be_factory = match call.func.as_ref() {
-            Expr::Attribute(attribute) => {
-                matches!(attribute.attr.as_str(), "create_task" | "ensure_future")
+    /// The payloads of the candidates that were never used, when `stmt` ends a function.
+    pub(crate) fn leave_stmt(&mut self, stmt: &Stmt, ctx: &Context) -> Vec<T> {
+        match stmt {
+            Stmt::FunctionDef(def)
+                if self
+                    .functions
+                    .last()
+                    .is_some_and(|function| function.def == def.range()) =>
+            {
+                let function = self.functions.pop().expect("checked by the guard");
+                self.resolve(function, ctx)
             }
-            Expr::Name(_) => true,
-            _ => false,
-        };
-        if !could_be_factory {
-            return;
+            Stmt::For(_) | Stmt::While(_) => {
+                if let Some(function) = self.functions.last_mut() {
+                    if function.loops.last() == Some(&stmt.range()) {
+                        function.loops.pop();
+                    }
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
-        let Some(qualified) = ctx.qualified_name(&call.func) else {
-            return;
-        };
-        let qualified = names::canonical_asyncio_name(&qualified);
-        if !names::TASK_FACTORIES.contains(&qualified.as_ref()) {
-            return;
-        }
-        let factory = match qualified.strip_prefix("asyncio.AbstractEventLoop.") {
-            Some(method) => format!("loop.{method}"),
-            None => qualified.to_string(),
-        };
-        if ctx.is_expression_statement() {
-            out.push(
-                Diagnostic::new(
-                    "ASY040",
-                    call.range(),
-                    format!(
-                        "Task returned by `{factory}()` is dropped; it can be garbage-collected before it finishes"
-                    ),
-                )
-                .with_help(HELP),
-            );
-            return;
-        }
-        let Some(target) = bound_name(call, ctx) else {
-            return;
-        };
-        if !directly_in_function(ctx) {
-            return;
-        }
+    }
+
+    /// Is `name` declared `global` or `nonlocal` in the current function (so far)?
+    pub(crate) fn is_declared(&self, name: &str) -> bool {
+        self.functions
+            .last()
+            .is_some_and(|function| function.declared.iter().any(|d| d == name))
+    }
+
+    /// Tracks `target` (a name bound in the current function) until the function ends.
+    pub(crate) fn add(&mut self, target: &ast::ExprName, payload: T) {
         let Some(function) = self.functions.last_mut() else {
             return;
         };
-        let name = target.id.as_str();
-        if function.declared.iter().any(|declared| declared == name) {
-            return;
-        }
-        function.candidates.push(Candidate {
-            name: name.to_string(),
+        function.candidates.push(Pending {
+            name: target.id.to_string(),
             target: target.range(),
-            factory,
             outer_loop: function.loops.first().copied(),
+            payload,
         });
         self.pending += 1;
     }
-}
 
-impl DanglingTask {
-    /// Reports the function's candidates whose name is never loaded after the assignment (or
-    /// anywhere in the loop around it); hands the loads on to the enclosing function, whose own
-    /// candidates a closure's loads keep alive.
-    fn resolve(&mut self, function: FunctionState, ctx: &Context, out: &mut Report) {
+    /// The candidates whose name is never loaded after the binding (or anywhere in the loop
+    /// around it); hands the loads on to the enclosing function.
+    fn resolve(&mut self, function: FunctionState<T>, ctx: &Context) -> Vec<T> {
         self.pending -= function.candidates.len();
-        for candidate in &function.candidates {
+        let mut unused = Vec::new();
+        for candidate in function.candidates {
             let used = function.loads.iter().any(|load| {
                 ctx.text(*load) == candidate.name
                     && (load.start() >= candidate.target.end()
@@ -188,17 +609,7 @@ impl DanglingTask {
                             .is_some_and(|outer| outer.contains_range(*load)))
             });
             if !used {
-                out.push(
-                    Diagnostic::new(
-                        "ASY040",
-                        candidate.target,
-                        format!(
-                            "Task `{}` from `{}()` is never used; it can be garbage-collected before it finishes",
-                            candidate.name, candidate.factory
-                        ),
-                    )
-                    .with_help(HELP),
-                );
+                unused.push(candidate.payload);
             }
         }
         if let Some(parent) = self.functions.last_mut() {
@@ -206,39 +617,8 @@ impl DanglingTask {
                 parent.loads.extend(function.loads);
             }
         }
+        unused
     }
-}
-
-/// The name the call's result is bound to by `name = call` or `name: T = call`.
-fn bound_name<'a>(call: &ast::ExprCall, ctx: &Context<'a>) -> Option<&'a ast::ExprName> {
-    let (target, value) = match ctx.parent()? {
-        AnyNodeRef::StmtAssign(assign) => match assign.targets.as_slice() {
-            [target] => (target, assign.value.as_ref()),
-            _ => return None,
-        },
-        AnyNodeRef::StmtAnnAssign(assign) => (assign.target.as_ref(), assign.value.as_deref()?),
-        _ => return None,
-    };
-    if value.range() != call.range() {
-        return None;
-    }
-    match target {
-        Expr::Name(name) => Some(name),
-        _ => None,
-    }
-}
-
-/// Is the innermost enclosing `def`/`class` a function (so that an assignment binds a local)?
-fn directly_in_function(ctx: &Context) -> bool {
-    ctx.frames()
-        .iter()
-        .rev()
-        .find_map(|frame| match frame.node {
-            AnyNodeRef::StmtFunctionDef(_) => Some(true),
-            AnyNodeRef::StmtClassDef(_) => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -253,6 +633,12 @@ mod tests {
             .iter()
             .map(|d| source[d.range].to_string())
             .collect()
+    }
+
+    fn fixed(source: &str) -> String {
+        let mut settings = Settings::only("ASY040").unwrap();
+        settings.unsafe_fixes = true;
+        check_source(source, settings.rules, &settings, FixMode::Apply).source
     }
 
     #[test]
@@ -353,5 +739,50 @@ async def f(c, done):
     asyncio.create_task(c).add_done_callback(done)
 ";
         assert!(flagged(source).is_empty());
+    }
+
+    #[test]
+    fn fix_keeps_crlf_line_endings_and_tabs() {
+        let source = "import asyncio\r\n\r\nasync def f(c):\r\n\tasyncio.create_task(c)  # go\r\n";
+        assert_eq!(
+            fixed(source),
+            "import asyncio\r\n\r\n_background_tasks = set()\r\n\r\nasync def f(c):\r\n\
+             \ttask = asyncio.create_task(c)  # go\r\n\
+             \t_background_tasks.add(task)\r\n\
+             \ttask.add_done_callback(_background_tasks.discard)\r\n"
+        );
+    }
+
+    #[test]
+    fn fix_at_the_end_of_a_file_without_newline() {
+        let source = "import asyncio\nasync def f(c):\n    asyncio.create_task(c)";
+        assert_eq!(
+            fixed(source),
+            "import asyncio\n\n_background_tasks = set()\nasync def f(c):\n    \
+             task = asyncio.create_task(c)\n    \
+             _background_tasks.add(task)\n    \
+             task.add_done_callback(_background_tasks.discard)\n"
+        );
+    }
+
+    #[test]
+    fn fix_without_imports_goes_after_the_docstring() {
+        let source = "\"\"\"Doc.\"\"\"\n\nasync def f(c):\n    import asyncio\n    \
+                      asyncio.ensure_future(c)\n";
+        assert_eq!(
+            fixed(source),
+            "\"\"\"Doc.\"\"\"\n\n_background_tasks = set()\n\nasync def f(c):\n    \
+             import asyncio\n    task = asyncio.ensure_future(c)\n    \
+             _background_tasks.add(task)\n    \
+             task.add_done_callback(_background_tasks.discard)\n"
+        );
+    }
+
+    #[test]
+    fn one_line_compound_statements_get_no_fix() {
+        let source = "import asyncio\n\nasync def f(c):\n    if c: asyncio.create_task(c)\n    \
+                      asyncio.create_task(c); print(1)\n";
+        assert_eq!(flagged(source).len(), 2);
+        assert_eq!(fixed(source), source);
     }
 }
