@@ -267,3 +267,13 @@ pub fn line_column(source: &str, index: &LineIndex, offset: TextSize) -> (usize,
     let location = index.line_column(offset, source);
     (location.line.get(), location.column.get())
 }
+
+/// The messages of the findings `settings` produces on `source` (for rules' unit tests).
+#[cfg(test)]
+pub(crate) fn finding_messages(source: &str, settings: &Settings) -> Vec<String> {
+    check_source(source, settings.rules, settings, FixMode::Check)
+        .diagnostics
+        .into_iter()
+        .map(|diagnostic| diagnostic.message)
+        .collect()
+}

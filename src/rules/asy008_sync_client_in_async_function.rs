@@ -359,16 +359,8 @@ pub fn diagnostic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linter::{check_source, FixMode};
+    use crate::linter::{check_source, finding_messages as messages, FixMode};
     use crate::settings::{QualifiedNamePattern, Settings};
-
-    fn messages(source: &str, settings: &Settings) -> Vec<String> {
-        check_source(source, settings.rules, settings, FixMode::Check)
-            .diagnostics
-            .into_iter()
-            .map(|diagnostic| diagnostic.message)
-            .collect()
-    }
 
     #[test]
     fn allowed_blocking_calls_silence_it() {
