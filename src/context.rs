@@ -4,12 +4,26 @@
 
 use std::cell::Cell;
 
-use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
+use ruff_python_ast::{self as ast, AnyNodeRef, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use crate::names;
 use crate::scope::{Binding, Scope, ScopeKind};
 use crate::settings::{PythonVersion, Settings};
+
+// The facts rules ask beyond scopes and frames, one topic a file, all `impl Context` blocks.
+mod cancel_scopes;
+mod cancellation;
+mod coroutines;
+mod known_types;
+mod offload;
+mod regions;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use cancel_scopes::{body_range, CancelScopeCall, StructuredItem};
+pub use cancellation::{cancelled_exception, CancelCatch, CaughtCancellation};
+pub use coroutines::{contains_yield, CoroutineCallee, FunctionKind, Origin};
+pub use offload::OffloadRole;
 
 /// The async library a file is written against, from its imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +69,9 @@ pub struct Context<'a> {
     source: &'a str,
     library: Library,
     settings: &'a Settings,
+    path: Option<&'a std::path::Path>,
+    /// The project this file belongs to (issue 6): its module name and, once built, the index.
+    project: Option<&'a crate::project::ProjectView<'a>>,
     pub(crate) scopes: Vec<Scope<'a>>,
     pub(crate) parents: Vec<AnyNodeRef<'a>>,
     pub(crate) statements: Vec<&'a Stmt>,
@@ -63,17 +80,16 @@ pub struct Context<'a> {
     line_ending: &'static str,
 }
 
-/// How many bindings `type_of` follows before giving up (`a = b; b = a`).
-const MAX_TYPE_HOPS: usize = 8;
-
 impl<'a> Context<'a> {
     pub(crate) fn new(source: &'a str, module: &'a ast::ModModule, settings: &'a Settings) -> Self {
         let module_scope = Scope::for_module(&module.body);
-        let library = library_of(&module_scope);
+        let library = library_of(&module_scope, None);
         Self {
             source,
             library,
             settings,
+            path: None,
+            project: None,
             scopes: vec![module_scope],
             parents: Vec::new(),
             statements: Vec::new(),
@@ -105,6 +121,31 @@ impl<'a> Context<'a> {
         self.settings
     }
 
+    /// The path of the file being checked (as given to the runner), `None` for a bare source.
+    pub fn path(&self) -> Option<&'a std::path::Path> {
+        self.path
+    }
+
+    /// Sets the path of the file being checked (the linter calls this after `new`); a file of
+    /// trio's or anyio's own package is written against that library.
+    pub(crate) fn with_path(mut self, path: Option<&'a std::path::Path>) -> Self {
+        self.path = path;
+        self.library = library_of(&self.scopes[0], path);
+        self
+    }
+
+    /// The project view of the file being checked (`src/project/`), when the run has one; the
+    /// project facts (`src/project/facts.rs`) ask it.
+    pub fn project(&self) -> Option<&'a crate::project::ProjectView<'a>> {
+        self.project
+    }
+
+    /// Sets the project view (the linter calls this after `new`).
+    pub(crate) fn with_project(mut self, project: Option<&'a crate::project::ProjectView<'a>>) -> Self {
+        self.project = project;
+        self
+    }
+
     /// The file's line ending, for fixes that insert lines.
     pub fn line_ending(&self) -> &'static str {
         self.line_ending
@@ -130,7 +171,10 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// The innermost enclosing `def` / `async def`, if it is the innermost function-like scope.
+    /// The innermost `def` / `async def` statement around the current node, looking through any
+    /// `lambda` or class body in between (a `lambda` in a method gives the method). To know
+    /// whether the current node runs in that function's body, ask `in_async_function()` or
+    /// `in_function()`; a name's binding is resolved with `lookup`.
     pub fn current_function(&self) -> Option<&'a ast::StmtFunctionDef> {
         self.frames.iter().rev().find_map(|frame| match frame.node {
             AnyNodeRef::StmtFunctionDef(def) => Some(def),
@@ -221,98 +265,10 @@ impl<'a> Context<'a> {
             .find_map(|(_, scope)| scope.get(name))
     }
 
-    /// The dotted name an expression refers to, resolved through imports and aliases:
-    /// `t.sleep` with `import time as t` is `time.sleep`; `open` is `builtins.open`; a method of
-    /// an object of known type is `<type>.<method>` (`s.get` with `s = requests.Session()` is
-    /// `requests.Session.get`, and `self.lock.acquire` with `self.lock = threading.Lock()` in
-    /// the class is `threading.Lock.acquire`). `None` when the base is a plain local or unknown.
-    pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
-        self.qualified_name_within(expr, 0)
-    }
-
-    /// `hops` counts the bindings followed so far, so that `x = x.next()` ends.
-    fn qualified_name_within(&self, expr: &Expr, hops: usize) -> Option<String> {
-        if hops > MAX_TYPE_HOPS {
-            return None;
-        }
-        // Walk down to the base iteratively: attribute chains can be arbitrarily long.
-        let mut attrs: Vec<&str> = Vec::new();
-        let mut current = expr;
-        while let Expr::Attribute(attribute) = current {
-            attrs.push(attribute.attr.as_str());
-            current = &attribute.value;
-        }
-        let mut qualified = match current {
-            Expr::Name(name) => match self.lookup(name.id.as_str()) {
-                Some(Binding::Import(qualified)) => qualified.to_string(),
-                Some(Binding::SelfParameter) => {
-                    let attr = attrs.pop()?;
-                    let value = self.class_attribute(attr)?;
-                    self.type_of_value(value, hops + 1)?
-                }
-                // A method of a local of known type: `s.get` with `s = requests.Session()`.
-                Some(Binding::Local { .. }) if !attrs.is_empty() => {
-                    self.type_of_value(current, hops)?
-                }
-                Some(_) => return None,
-                None if names::BUILTINS.contains(&name.id.as_str()) => {
-                    format!("builtins.{}", name.id)
-                }
-                None => return None,
-            },
-            other => self.type_of_value(other, hops)?,
-        };
-        for attr in attrs.iter().rev() {
-            qualified.push('.');
-            qualified.push_str(attr);
-        }
-        Some(qualified)
-    }
-
-    /// The qualified type of the value an expression evaluates to, when it was built by a known
-    /// constructor: a call (`requests.Session()`), a local bound to one, a `with` target, or
-    /// `self.x` assigned in the class.
-    pub fn type_of(&self, expr: &Expr) -> Option<String> {
-        self.type_of_value(expr, 0)
-    }
-
-    fn type_of_value(&self, expr: &Expr, hops: usize) -> Option<String> {
-        if hops > MAX_TYPE_HOPS {
-            return None;
-        }
-        match expr {
-            Expr::Call(call) => {
-                let callee = self.qualified_name_within(&call.func, hops + 1)?;
-                Some(names::return_type(&callee).map_or(callee, str::to_string))
-            }
-            Expr::Name(name) => match self.lookup(name.id.as_str())? {
-                Binding::Local {
-                    value: Some(value), ..
-                } => self.type_of_value(value, hops + 1),
-                _ => None,
-            },
-            Expr::Attribute(attribute) => {
-                let Expr::Name(base) = attribute.value.as_ref() else {
-                    return None;
-                };
-                if !matches!(self.lookup(base.id.as_str()), Some(Binding::SelfParameter)) {
-                    return None;
-                }
-                let value = self.class_attribute(attribute.attr.as_str())?;
-                self.type_of_value(value, hops + 1)
-            }
-            _ => None,
-        }
-    }
-
-    /// The value assigned to `self.<attr>` in the enclosing class, when it has one value.
-    fn class_attribute(&self, attr: &str) -> Option<&'a Expr> {
-        let class = self
-            .scopes
-            .iter()
-            .rev()
-            .find(|s| s.kind == ScopeKind::Class)?;
-        class.attribute(attr)
+    /// The binding of `name` at module level, whatever shadows it where the walk is (compare
+    /// with `lookup` to know whether it is visible here).
+    pub fn module_binding(&self, name: &str) -> Option<&Binding<'a>> {
+        self.scopes.first()?.get(name)
     }
 
     /// The `import` that makes `module` available, as the expression text to use for it:
@@ -370,14 +326,40 @@ fn is_scope_boundary(node: AnyNodeRef<'_>) -> bool {
     )
 }
 
-fn library_of(module: &Scope<'_>) -> Library {
+/// The library a file is written against: the one it imports (anyio over trio over asyncio),
+/// else the package it is part of (trio's and anyio's own modules import it relatively: `from
+/// . import _core`), else asyncio.
+fn library_of(module: &Scope<'_>, path: Option<&std::path::Path>) -> Library {
     if module.imports_module("anyio") {
         Library::AnyIO
     } else if module.imports_module("trio") {
         Library::Trio
-    } else {
+    } else if module.imports_module("asyncio") {
         Library::Asyncio
+    } else {
+        path.and_then(own_package_library).unwrap_or(Library::Asyncio)
     }
+}
+
+/// The library whose own package holds the file at `path`: a directory named `trio` or `anyio`
+/// reached through package directories (each with an `__init__.py`) from the file.
+fn own_package_library(path: &std::path::Path) -> Option<Library> {
+    let library_named = |dir: &std::path::Path| match dir.file_name()?.to_str()? {
+        "trio" => Some(Library::Trio),
+        "anyio" => Some(Library::AnyIO),
+        _ => None,
+    };
+    // The file system is asked only about files below a directory with such a name.
+    path.ancestors().skip(1).find_map(library_named)?;
+    for dir in path.ancestors().skip(1) {
+        if !dir.join("__init__.py").is_file() {
+            return None;
+        }
+        if let Some(library) = library_named(dir) {
+            return Some(library);
+        }
+    }
+    None
 }
 
 fn line_ending_of(source: &str) -> &'static str {

@@ -1,13 +1,13 @@
-//! Tests of what the context tells rules, through a probe rule that records every call.
+//! Tests of what the context tells rules, through a probe that records what it says at every
+//! call.
 
-use ruff_python_ast::{self as ast, PySourceType};
-use ruff_python_parser::parse_unchecked_source;
+use std::path::Path;
+
+use ruff_python_ast as ast;
 use ruff_text_size::Ranged;
 
+use crate::context::testing::{at_calls, at_calls_in};
 use crate::context::{Context, Library};
-use crate::rules::{Hooks, Report, Rule};
-use crate::settings::Settings;
-use crate::walker::{RuleHooks, Walker};
 
 /// What the context said at one call.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,51 +17,33 @@ struct Seen {
     in_async: bool,
     awaited: bool,
     can_await: bool,
+    library: Library,
 }
 
-#[derive(Default)]
-struct Probe {
-    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+fn see(call: &ast::ExprCall, ctx: &Context) -> Option<Seen> {
+    Some(Seen {
+        call: ctx.text(call.func.range()).to_string(),
+        qualified: ctx.qualified_name(&call.func),
+        in_async: ctx.in_async_function(),
+        awaited: ctx.is_awaited(),
+        can_await: ctx.can_prefix_await(call.range()),
+        library: ctx.library(),
+    })
 }
 
-impl Rule for Probe {
-    fn hooks(&self) -> Hooks {
-        Hooks {
-            call: true,
-            ..Hooks::default()
-        }
-    }
-
-    fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, _out: &mut Report) {
-        self.seen.lock().unwrap().push(Seen {
-            call: ctx.text(call.func.range()).to_string(),
-            qualified: ctx.qualified_name(&call.func),
-            in_async: ctx.in_async_function(),
-            awaited: ctx.is_awaited(),
-            can_await: ctx.can_prefix_await(call.range()),
-        });
-    }
+fn probe(source: &str) -> Vec<Seen> {
+    at_calls(source, see)
 }
 
-fn probe(source: &str) -> (Vec<Seen>, Library) {
-    let parsed = parse_unchecked_source(source, PySourceType::Python);
-    assert!(parsed.errors().is_empty(), "{:?}", parsed.errors());
-    let probe = Probe::default();
-    let seen = probe.seen.clone();
-    let settings = Settings::default();
-    let ctx = Context::new(source, parsed.syntax(), &settings);
-    let library = ctx.library();
-    let mut walker = Walker::new(ctx, RuleHooks::new(vec![Box::new(probe)]));
-    walker.walk_module(parsed.syntax());
-    drop(walker);
-    let seen = seen.lock().unwrap().clone();
-    (seen, library)
+/// The library the context says a file is written against (the source needs one call).
+fn library(source: &str, path: Option<&Path>) -> Library {
+    at_calls_in(source, path, see)[0].library
 }
 
 /// The qualified name the context gives the call whose callee text is `callee`.
 fn qualified(source: &str, callee: &str) -> Option<String> {
-    let (seen, _) = probe(source);
-    seen.into_iter()
+    probe(source)
+        .into_iter()
         .find(|s| s.call == callee)
         .unwrap_or_else(|| panic!("no call `{callee}`"))
         .qualified
@@ -149,7 +131,7 @@ fn two_different_values_make_the_type_unknown() {
 #[test]
 fn async_code_is_the_innermost_function_only() {
     let source = "async def f():\n    a()\n    [b() for _ in x]\n    def g():\n        c()\n    lambda: d()\n    class K:\n        e()\ndef h():\n    i()\n";
-    let (seen, _) = probe(source);
+    let seen = probe(source);
     let in_async: Vec<(String, bool)> = seen.into_iter().map(|s| (s.call, s.in_async)).collect();
     assert_eq!(
         in_async,
@@ -168,7 +150,7 @@ fn async_code_is_the_innermost_function_only() {
 #[test]
 fn await_position_facts() {
     let source = "async def f():\n    await a()\n    b().x\n    c()[0]\n    d()()\n    x = e() + 1\n    list(g() for _ in y)\n";
-    let (seen, _) = probe(source);
+    let seen = probe(source);
     let facts: Vec<(String, bool, bool)> = seen
         .into_iter()
         .map(|s| (s.call, s.awaited, s.can_await))
@@ -188,10 +170,33 @@ fn await_position_facts() {
 
 #[test]
 fn library_from_imports() {
-    assert_eq!(probe("import trio\n").1, Library::Trio);
-    assert_eq!(probe("from anyio import sleep\n").1, Library::AnyIO);
-    assert_eq!(probe("import asyncio\n").1, Library::Asyncio);
-    assert_eq!(probe("x = 1\n").1, Library::Asyncio);
+    assert_eq!(library("import trio\nf()\n", None), Library::Trio);
+    assert_eq!(library("from anyio import sleep\nf()\n", None), Library::AnyIO);
+    assert_eq!(library("import asyncio\nf()\n", None), Library::Asyncio);
+    assert_eq!(library("x = f()\n", None), Library::Asyncio);
+}
+
+#[test]
+fn library_of_trio_and_anyio_own_modules() {
+    let root = tempfile::tempdir().unwrap();
+    for package in ["src/trio", "src/trio/_core", "anyio", "anyio/streams", "plain/trio"] {
+        std::fs::create_dir_all(root.path().join(package)).unwrap();
+    }
+    for package in ["src/trio", "src/trio/_core", "anyio", "anyio/streams"] {
+        std::fs::write(root.path().join(package).join("__init__.py"), "").unwrap();
+    }
+    let relative = "from .. import _core\nf()\n";
+    let at = |file: &str| library(relative, Some(&root.path().join(file)));
+    assert_eq!(at("src/trio/_core/_run.py"), Library::Trio);
+    assert_eq!(at("src/trio/_timeouts.py"), Library::Trio);
+    assert_eq!(at("anyio/streams/tls.py"), Library::AnyIO);
+    // A directory named `trio` that is not a package, and files outside such directories.
+    assert_eq!(at("plain/trio/app.py"), Library::Asyncio);
+    assert_eq!(at("app.py"), Library::Asyncio);
+    // What the file imports wins: anyio's asyncio backend is asyncio code.
+    let backend = "import asyncio\nfrom .. import abc\nf()\n";
+    let path = root.path().join("anyio/streams/_asyncio.py");
+    assert_eq!(library(backend, Some(&path)), Library::Asyncio);
 }
 
 #[test]

@@ -34,6 +34,12 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> (Vec<PathBuf>, Vec<Di
     }
     files.sort();
     files.dedup();
+    if paths.len() > 1 {
+        // The same file reached by two paths (a symlink given as well as its target, or a
+        // folder and a file inside it): checked, and fixed, once.
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|file| seen.insert(fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
+    }
     errors.sort();
     errors.dedup();
     (files, errors)

@@ -13,6 +13,8 @@ pub mod fix;
 pub mod linter;
 pub mod names;
 pub mod noqa;
+pub mod project;
+pub mod pytest_config;
 pub mod report;
 pub mod rules;
 pub mod runner;

@@ -1,5 +1,7 @@
 //! Checking one source: parse, walk, suppress; and fixing it: apply, re-parse, repeat.
 
+use std::path::Path;
+
 use ruff_python_ast::PySourceType;
 use ruff_python_parser::parse_unchecked_source;
 use ruff_source_file::LineIndex;
@@ -9,6 +11,8 @@ use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{apply_fixes, Applicability, Fix};
 use crate::noqa::Suppressions;
+use crate::project::collect::{Collector, SummarySlot};
+use crate::project::{FileProject, ModuleSummary, ProjectFacts, ProjectIndex, ProjectView};
 use crate::rules::{self, Rule};
 use crate::settings::{RuleSet, Settings};
 use crate::walker::{RuleHooks, Walker, MAX_DEPTH};
@@ -56,7 +60,14 @@ struct Lint {
     has_syntax_errors: bool,
 }
 
-fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
+fn lint(
+    source: &str,
+    path: Option<&Path>,
+    rules: RuleSet,
+    settings: &Settings,
+    project: Option<&FileProject>,
+    facts: &mut ProjectFacts,
+) -> Lint {
     let parsed = parse_unchecked_source(source, PySourceType::Python);
     let mut errors: Vec<FileError> = parsed
         .errors()
@@ -68,13 +79,26 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
         .collect();
     let has_syntax_errors = !errors.is_empty();
 
-    let instances: Vec<Box<dyn Rule>> = rules.iter().map(|i| (rules::RULES[i].create)()).collect();
-    let ctx = Context::new(source, parsed.syntax(), settings);
+    let mut instances: Vec<Box<dyn Rule>> =
+        rules.iter().map(|i| (rules::RULES[i].create)()).collect();
+    // The project view (issue 6), and the summary extracted by a hook set of its own.
+    let view = project.map(|file| ProjectView::new(*file, parsed.syntax()));
+    let slot = SummarySlot::default();
+    if project.is_some_and(|file| file.collect) {
+        instances.push(Box::new(Collector::new(slot.clone())));
+    }
+    let ctx = Context::new(source, parsed.syntax(), settings)
+        .with_path(path)
+        .with_project(view.as_ref());
     let mut walker = Walker::new(ctx, RuleHooks::new(instances));
     walker.walk_module(parsed.syntax());
     let too_deep_at = walker.too_deep_at;
     let mut diagnostics = std::mem::take(&mut walker.report);
     drop(walker);
+    if let (Some(view), Some(file)) = (&view, project) {
+        *facts = ProjectFacts::gather(view, file, &slot, path);
+    }
+    drop(view);
 
     apply_suppressions(source, &parsed, &mut diagnostics);
     if let Some(offset) = too_deep_at {
@@ -86,12 +110,16 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
         // memory is bounded by the file's size, so leaking it is the safe choice.
         std::mem::forget(parsed);
     }
+    let ending = line_ending(source);
     for diagnostic in &mut diagnostics {
         // An unfixable rule's fix is neither applied nor advertised; its title stays as help.
         let fixable =
             rules::index_of(diagnostic.code).is_some_and(|i| settings.fixable.contains(i));
         if !fixable {
             diagnostic.fix = None;
+        }
+        if let Some(fix) = &mut diagnostic.fix {
+            keep_line_endings(fix, ending);
         }
     }
     diagnostics.sort_by_key(|d| (d.range.start(), d.range.end(), d.code));
@@ -100,6 +128,29 @@ fn lint(source: &str, rules: RuleSet, settings: &Settings) -> Lint {
         diagnostics,
         errors,
         has_syntax_errors,
+    }
+}
+
+/// The file's line ending, from its first line break: `\n`, `\r\n` or a lone `\r`.
+fn line_ending(source: &str) -> &'static str {
+    match source.bytes().position(|b| b == b'\n' || b == b'\r') {
+        Some(i) if source.as_bytes()[i] == b'\n' => "\n",
+        Some(i) if source.as_bytes().get(i + 1) == Some(&b'\n') => "\r\n",
+        Some(_) => "\r",
+        None => "\n",
+    }
+}
+
+/// Line breaks a fix inserts follow the file's ending, so a CRLF or CR-only file stays one
+/// (Python reads every kind alike, also inside strings, so this never changes behaviour).
+fn keep_line_endings(fix: &mut Fix, ending: &str) {
+    if ending == "\n" {
+        return;
+    }
+    for edit in &mut fix.edits {
+        if edit.content.contains('\n') {
+            edit.content = edit.content.replace("\r\n", "\n").replace('\n', ending);
+        }
     }
 }
 
@@ -135,12 +186,149 @@ pub fn check_source(
     settings: &Settings,
     mode: FixMode,
 ) -> FileOutcome {
-    let mut outcome = check_and_fix(source, rules, settings, mode);
+    check_source_at(source, None, rules, settings, mode)
+}
+
+/// [`check_source`] for a source read from `path` (rules such as ASY142 look at the file's name
+/// and the configuration around it).
+pub fn check_source_at(
+    source: &str,
+    path: Option<&Path>,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+) -> FileOutcome {
+    if !crate::project::wanted(rules) {
+        return check_in_project(source, path, rules, settings, mode, None, &mut ProjectFacts::default());
+    }
+    // The index of a single source is still an index: same-module helpers (ASY014) and
+    // functions are known after a first pass; the source is checked again only when an answer
+    // can change a finding (see `project::view`).
+    let file = FileProject {
+        collect: true,
+        ..FileProject::default()
+    };
+    let mut facts = ProjectFacts::default();
+    let first = check_in_project(source, path, rules, settings, mode, Some(&file), &mut facts);
+    let (Some(summary), false) = (facts.summary, facts.questions.is_empty()) else {
+        return first;
+    };
+    let index = ProjectIndex::build(vec![summary], &crate::project::policy(settings));
+    if !facts.questions.iter().any(|q| q.matters(&index, Some(0))) {
+        return first;
+    }
+    let file = FileProject {
+        index: Some(&index),
+        module_id: Some(0),
+        ..FileProject::default()
+    };
+    recheck(source, first, path, rules, settings, mode, &file)
+}
+
+/// Checks a source again with the project index ready, after a first pass (`first`, whose
+/// fixes are kept) asked questions the index answers. `original` is the source as read.
+pub fn recheck(
+    original: &str,
+    first: FileOutcome,
+    path: Option<&Path>,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+    project: &FileProject,
+) -> FileOutcome {
+    let mut facts = ProjectFacts::default();
+    let mut again = check_in_project(
+        &first.source,
+        path,
+        rules,
+        settings,
+        mode,
+        Some(project),
+        &mut facts,
+    );
+    again.fixed += first.fixed;
+    let mut codes = first.fixed_codes;
+    codes.append(&mut again.fixed_codes);
+    again.fixed_codes = codes;
+    let mut errors = first.errors;
+    for error in again.errors.drain(..) {
+        if !errors.contains(&error) {
+            errors.push(error);
+        }
+    }
+    again.errors = errors;
+    again.changed = again.fixed > 0 && again.source != original;
+    again
+}
+
+/// [`check_source_at`] as one file of a project run: with `project`, the walk also extracts the
+/// module's summary (into `facts`, with the questions asked of the index when it is not built
+/// yet) or answers from the index.
+pub fn check_in_project(
+    source: &str,
+    path: Option<&Path>,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+    project: Option<&FileProject>,
+    facts: &mut ProjectFacts,
+) -> FileOutcome {
+    if line_ending(source) == "\r" && !source.contains('\n') {
+        return check_cr_only(source, path, rules, settings, mode, project, facts);
+    }
+    let mut outcome = check_and_fix(source, path, rules, settings, mode, project, facts);
     outcome.changed = outcome.fixed > 0 && outcome.source != source;
     outcome
 }
 
-fn check_and_fix(source: &str, rules: RuleSet, settings: &Settings, mode: FixMode) -> FileOutcome {
+/// The summary of a file the run does not check (summary only: no rules run, nothing is
+/// reported), for the project index.
+pub fn summarize(source: &str, path: Option<&Path>, project: &FileProject) -> Option<ModuleSummary> {
+    let mut facts = ProjectFacts::default();
+    let file = FileProject {
+        collect: true,
+        index: None,
+        ..*project
+    };
+    let settings = Settings::default();
+    lint(source, path, RuleSet::empty(), &settings, Some(&file), &mut facts);
+    facts.summary
+}
+
+/// A file whose lines all end in a lone `\r` (old Mac style) is checked as the same text with
+/// `\n` endings: every `\r` in it is a line break to Python, the offsets are the same, and rules
+/// (and the context's line helpers) need only know `\n` and `\r\n`. The fixed text and the fixes
+/// get their `\r` back.
+fn check_cr_only(
+    source: &str,
+    path: Option<&Path>,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+    project: Option<&FileProject>,
+    facts: &mut ProjectFacts,
+) -> FileOutcome {
+    let lf = source.replace('\r', "\n");
+    let mut outcome = check_and_fix(&lf, path, rules, settings, mode, project, facts);
+    outcome.source = outcome.source.replace('\n', "\r");
+    for fix in outcome.diagnostics.iter_mut().filter_map(|d| d.fix.as_mut()) {
+        for edit in &mut fix.edits {
+            edit.content = edit.content.replace('\n', "\r");
+        }
+    }
+    outcome.changed = outcome.fixed > 0 && outcome.source != source;
+    outcome
+}
+
+fn check_and_fix(
+    source: &str,
+    path: Option<&Path>,
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+    project: Option<&FileProject>,
+    facts: &mut ProjectFacts,
+) -> FileOutcome {
     let mut outcome = FileOutcome {
         source: source.to_string(),
         ..FileOutcome::default()
@@ -149,7 +337,7 @@ fn check_and_fix(source: &str, rules: RuleSet, settings: &Settings, mode: FixMod
     let mut rejected: Vec<(&'static str, String)> = Vec::new();
     let mut round = 0;
     loop {
-        let lint = lint(&outcome.source, rules, settings);
+        let lint = lint(&outcome.source, path, rules, settings, project, facts);
         if mode == FixMode::Check || lint.has_syntax_errors || !lint.errors.is_empty() {
             outcome.diagnostics = lint.diagnostics;
             outcome.errors.extend(lint.errors);
@@ -266,6 +454,18 @@ fn parses(source: &str) -> bool {
 pub fn line_column(source: &str, index: &LineIndex, offset: TextSize) -> (usize, usize) {
     let location = index.line_column(offset, source);
     (location.line.get(), location.column.get())
+}
+
+/// The source text of each finding rule `code` alone reports on `source` (for rules' unit
+/// tests).
+#[cfg(test)]
+pub(crate) fn flagged_texts(source: &str, code: &str) -> Vec<String> {
+    let settings = Settings::only(code).expect("a known rule code");
+    check_source(source, settings.rules, &settings, FixMode::Check)
+        .diagnostics
+        .into_iter()
+        .map(|diagnostic| source[diagnostic.range].to_string())
+        .collect()
 }
 
 /// The messages of the findings `settings` produces on `source` (for rules' unit tests).

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use crate::atomic;
-use crate::linter::{check_source, FileError, FileOutcome, FixMode};
+use crate::linter::{check_source_at, FileError, FileOutcome, FixMode};
 use crate::settings::{RuleSet, Settings};
 use ruff_text_size::{TextRange, TextSize};
 
@@ -100,6 +100,9 @@ pub fn check_files(
     mode: FixMode,
     write: Write,
 ) -> Vec<FileResult> {
+    if crate::project::wanted(settings.rules) {
+        return check_project(files, settings, mode, write);
+    }
     on_worker(|| {
         files
             .par_iter()
@@ -112,31 +115,49 @@ fn check_file(path: &Path, settings: &Settings, mode: FixMode, write: Write) -> 
     let display = display_path(path);
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
-        Err(err) => return FileResult::unreadable(&display, format!("Failed to read: {err}")),
-    };
-    let text = match decode(&bytes) {
-        Ok(text) => text,
-        Err(invalid) => return invalid.into_result(&display),
+        Err(err) => {
+            // The file vanished or became unreadable since it was found.
+            let message = format!("Failed to read: {}", crate::settings::io_message(&err));
+            return FileResult::unreadable(&display, message);
+        }
     };
     let rules = settings.rules_for(path);
-    let mut result = check_text(&display, text.source, rules, settings, mode);
-    result.bom = text.bom;
+    let mut result = check_bytes(&display, &bytes, rules, settings, mode);
     if write == Write::Yes && result.outcome.changed {
         let mut fixed = String::with_capacity(result.outcome.source.len() + 3);
-        if text.bom {
+        if result.bom {
             fixed.push(BOM);
         }
         fixed.push_str(&result.outcome.source);
         if let Err(message) = atomic::replace(path, &bytes, fixed.as_bytes()) {
+            // Nothing was written: report the findings of the original source, and why.
+            let original = check_text(&display, &result.original, rules, settings, FixMode::Check);
+            result.outcome = original.outcome;
             result.outcome.errors.push(FileError {
                 message,
                 range: None,
             });
-            // Nothing was written: report the findings of the original source.
-            result.outcome = check_source(&result.original, rules, settings, FixMode::Check);
         }
     }
     result.release_unneeded_text();
+    result
+}
+
+/// Decodes a file's bytes (UTF-8, an optional BOM) and checks the text; bytes that are not
+/// UTF-8 give an error at the first bad byte. Nothing is written.
+pub fn check_bytes(
+    display: &Path,
+    bytes: &[u8],
+    rules: RuleSet,
+    settings: &Settings,
+    mode: FixMode,
+) -> FileResult {
+    let text = match decode(bytes) {
+        Ok(text) => text,
+        Err(invalid) => return invalid.into_result(display),
+    };
+    let mut result = check_text(display, text.source, rules, settings, mode);
+    result.bom = text.bom;
     result
 }
 
@@ -151,7 +172,7 @@ pub fn check_text(
 ) -> FileResult {
     let outcome = on_worker(|| {
         panic::catch_unwind(AssertUnwindSafe(|| {
-            check_source(source, rules, settings, mode)
+            check_source_at(source, Some(display), rules, settings, mode)
         }))
     })
     .unwrap_or_else(|payload| {
@@ -256,4 +277,322 @@ pub fn parse_only(files: &[PathBuf]) -> (usize, usize) {
             .fold(|| (0, 0), |(n, b), len| (n + 1, b + len))
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking files as one project (issue 6, `src/project/`).
+
+/// How many rounds of "summarise the project modules the summaries refer to" a run makes, and
+/// how many such files it reads at most.
+const MAX_IMPORT_ROUNDS: usize = 12;
+const MAX_SUMMARY_ONLY_FILES: usize = 50_000;
+
+/// [`check_files`] when rules ask about the project: every file is parsed once, its walk runs
+/// the rules and extracts its module summary; the project modules the checked files import
+/// (transitively) that are not checked are summarised only; the index is built; the files whose
+/// first pass asked a question the index answers differently are checked again with the index
+/// (see `project::view`); fixes are written last.
+fn check_project(
+    files: &[PathBuf],
+    settings: &Settings,
+    mode: FixMode,
+    write: Write,
+) -> Vec<FileResult> {
+    use crate::project::{FileProject, Layout, ProjectFacts, ProjectIndex};
+
+    on_worker(|| {
+        let timings = crate::project::timings_wanted();
+        let started = std::time::Instant::now();
+        let mut layout = Layout::new(Some(&settings.root));
+        let places: Vec<_> = files.iter().map(|path| layout.place(path)).collect();
+        let top_level = layout.top_level_names();
+        let file_project = |index: usize| FileProject {
+            module: places[index].as_ref().map(|place| place.name.as_str()),
+            is_package: places[index].as_ref().is_some_and(|place| place.is_package),
+            top_level: Some(&top_level),
+            index: None,
+            module_id: None,
+            collect: true,
+        };
+
+        // Pass 1: rules and summaries.
+        let first: Vec<(FileResult, ProjectFacts)> = files
+            .par_iter()
+            .enumerate()
+            .map(|(i, path)| first_pass(path, settings, mode, &file_project(i)))
+            .collect();
+        let mut results = Vec::with_capacity(files.len());
+        let mut questions = Vec::with_capacity(files.len());
+        let mut summaries = Vec::with_capacity(files.len());
+        let mut module_ids = Vec::with_capacity(files.len());
+        for (result, facts) in first {
+            results.push(result);
+            module_ids.push(facts.summary.as_ref().map(|_| summaries.len() as u32));
+            if let Some(summary) = facts.summary {
+                summaries.push(summary);
+            }
+            questions.push(facts.questions);
+        }
+
+        let pass1 = started.elapsed();
+        // The project modules the checked files import, summarised only.
+        let extra = summarise_imports(&mut layout, files, &summaries, &top_level);
+        let extra_count = extra.len();
+        summaries.extend(extra);
+        let closure = started.elapsed();
+        let summary_bytes: usize = summaries.iter().map(|s| s.heap_size()).sum();
+        let index = ProjectIndex::build(summaries, &crate::project::policy(settings));
+        let built = started.elapsed();
+
+        // Pass 2: files whose questions the index answers.
+        let rechecked = std::sync::atomic::AtomicUsize::new(0);
+        results
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, result)| {
+                let module_id = module_ids[i];
+                if !questions[i].iter().any(|q| q.matters(&index, module_id)) {
+                    return;
+                }
+                let file = FileProject {
+                    index: Some(&index),
+                    module_id,
+                    collect: false,
+                    ..file_project(i)
+                };
+                second_pass(result, &files[i], settings, mode, &file);
+                rechecked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            });
+        if timings {
+            let asked: usize = questions.iter().map(Vec::len).sum();
+            eprintln!(
+                "project: layout+pass 1 {:.3}s; {} summary-only files {:.3}s; index of {} functions from {} KiB of summaries {:.3}s; {} of {} files re-checked ({} questions) {:.3}s",
+                pass1.as_secs_f64(),
+                extra_count,
+                (closure - pass1).as_secs_f64(),
+                index.function_count(),
+                summary_bytes / 1024,
+                (built - closure).as_secs_f64(),
+                rechecked.load(std::sync::atomic::Ordering::Relaxed),
+                files.len(),
+                asked,
+                (started.elapsed() - built).as_secs_f64(),
+            );
+        }
+
+        // Fixes are written once everything is known.
+        results
+            .par_iter_mut()
+            .zip(files.par_iter())
+            .for_each(|(result, path)| {
+                if write == Write::Yes && result.outcome.changed {
+                    write_fixes(result, path, settings);
+                }
+                result.release_unneeded_text();
+            });
+        results
+    })
+}
+
+/// Pass 1 for one file: read, decode, check with the summary extracted. Text the report does
+/// not need is released at once (a file checked again is read again).
+fn first_pass(
+    path: &Path,
+    settings: &Settings,
+    mode: FixMode,
+    project: &crate::project::FileProject,
+) -> (FileResult, crate::project::ProjectFacts) {
+    let mut facts = crate::project::ProjectFacts::default();
+    let display = display_path(path);
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let message = format!("Failed to read: {}", crate::settings::io_message(&err));
+            return (FileResult::unreadable(&display, message), facts);
+        }
+    };
+    let text = match decode(&bytes) {
+        Ok(text) => text,
+        Err(invalid) => return (invalid.into_result(&display), facts),
+    };
+    let rules = settings.rules_for(path);
+    let outcome = guarded(text.source, || {
+        crate::linter::check_in_project(
+            text.source,
+            Some(&display),
+            rules,
+            settings,
+            mode,
+            Some(project),
+            &mut facts,
+        )
+    });
+    let mut result = FileResult {
+        path: display,
+        original: text.source.to_string(),
+        outcome,
+        bom: text.bom,
+    };
+    // A fixed source is kept (it is written after pass 2); the rest can go.
+    result.release_unneeded_text();
+    (result, facts)
+}
+
+/// Pass 2 for one file: check it again with the index, from its fixed source (or from disk).
+fn second_pass(
+    result: &mut FileResult,
+    path: &Path,
+    settings: &Settings,
+    mode: FixMode,
+    project: &crate::project::FileProject,
+) {
+    let mut first = std::mem::take(&mut result.outcome);
+    let original = if first.changed {
+        std::mem::take(&mut result.original)
+    } else {
+        // Released after pass 1: read it again.
+        let Ok(bytes) = fs::read(path) else {
+            result.outcome = first;
+            return;
+        };
+        let Ok(text) = decode(&bytes) else {
+            result.outcome = first;
+            return;
+        };
+        first.source = text.source.to_string();
+        text.source.to_string()
+    };
+    let rules = settings.rules_for(path);
+    let display = result.path.clone();
+    let source_for_panic = first.source.clone();
+    let outcome = guarded(&source_for_panic, || {
+        crate::linter::recheck(&original, first, Some(&display), rules, settings, mode, project)
+    });
+    result.outcome = outcome;
+    result.original = original;
+}
+
+/// Writes a fixed file; when that fails, reports the original source's findings and why.
+fn write_fixes(result: &mut FileResult, path: &Path, settings: &Settings) {
+    let mut expected = String::with_capacity(result.original.len() + 3);
+    let mut fixed = String::with_capacity(result.outcome.source.len() + 3);
+    if result.bom {
+        expected.push(BOM);
+        fixed.push(BOM);
+    }
+    expected.push_str(&result.original);
+    fixed.push_str(&result.outcome.source);
+    if let Err(message) = atomic::replace(path, expected.as_bytes(), fixed.as_bytes()) {
+        let rules = settings.rules_for(path);
+        let original = check_text(&result.path, &result.original, rules, settings, FixMode::Check);
+        result.outcome = original.outcome;
+        result.outcome.errors.push(FileError {
+            message,
+            range: None,
+        });
+    }
+}
+
+/// Runs a check; a panic becomes an internal error for this file.
+fn guarded(source: &str, check: impl FnOnce() -> FileOutcome) -> FileOutcome {
+    panic::catch_unwind(AssertUnwindSafe(check)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        FileOutcome {
+            source: source.to_string(),
+            errors: vec![FileError {
+                message: format!("internal error: asyncheck panicked ({what}); please report this"),
+                range: None,
+            }],
+            ..FileOutcome::default()
+        }
+    })
+}
+
+/// Summaries of the project modules that the summaries refer to (imports, calls, bases) and
+/// that are not checked: found by module name in the project's roots, read and summarised (no
+/// rules run on them), round after round until nothing new is referenced.
+fn summarise_imports(
+    layout: &mut crate::project::Layout,
+    files: &[PathBuf],
+    summaries: &[crate::project::ModuleSummary],
+    top_level: &rustc_hash::FxHashSet<String>,
+) -> Vec<crate::project::ModuleSummary> {
+    use rustc_hash::FxHashSet;
+
+    let mut known: FxHashSet<String> = summaries
+        .iter()
+        .filter_map(|summary| summary.name.as_deref().map(str::to_string))
+        .collect();
+    let mut seen: FxHashSet<PathBuf> = files
+        .iter()
+        .map(|path| crate::settings::absolute(path))
+        .collect();
+    let mut asked: FxHashSet<Box<str>> = FxHashSet::default();
+    let mut pending: Vec<Box<str>> = summaries
+        .iter()
+        .flat_map(|summary| summary.referenced_modules.iter().cloned())
+        .collect();
+    let mut extra = Vec::new();
+    for _ in 0..MAX_IMPORT_ROUNDS {
+        let mut found: Vec<(PathBuf, crate::project::ModulePlace)> = Vec::new();
+        for name in pending.drain(..) {
+            if !asked.insert(name.clone()) {
+                continue;
+            }
+            // The longest prefix of the name that is a module: known, or a file to read.
+            let mut prefix: &str = &name;
+            loop {
+                if known.contains(prefix) {
+                    break;
+                }
+                if let Some(file) = layout.find_module(prefix) {
+                    let absolute = crate::settings::absolute(&file);
+                    if seen.insert(absolute.clone()) {
+                        if let Some(place) = layout.place(&absolute) {
+                            known.insert(place.name.clone());
+                            found.push((absolute, place));
+                        }
+                    }
+                    break;
+                }
+                match prefix.rfind('.') {
+                    Some(dot) => prefix = &prefix[..dot],
+                    None => break,
+                }
+            }
+        }
+        if found.is_empty() || extra.len() >= MAX_SUMMARY_ONLY_FILES {
+            break;
+        }
+        let summaries: Vec<crate::project::ModuleSummary> = found
+            .par_iter()
+            .filter_map(|(path, place)| {
+                let bytes = fs::read(path).ok()?;
+                let text = decode(&bytes).ok()?;
+                let project = crate::project::FileProject {
+                    module: Some(place.name.as_str()),
+                    is_package: place.is_package,
+                    top_level: Some(top_level),
+                    index: None,
+                    module_id: None,
+                    collect: true,
+                };
+                let display = display_path(path);
+                panic::catch_unwind(AssertUnwindSafe(|| {
+                    crate::linter::summarize(text.source, Some(&display), &project)
+                }))
+                .ok()
+                .flatten()
+            })
+            .collect();
+        for summary in &summaries {
+            pending.extend(summary.referenced_modules.iter().cloned());
+        }
+        extra.extend(summaries);
+    }
+    extra
 }

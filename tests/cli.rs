@@ -133,17 +133,10 @@ fn crlf_and_bom_survive_a_fix() {
     );
 }
 
-#[test]
-fn stdin_with_fix_prints_the_fixed_source() {
+/// Runs `asyncheck` with `input` on its standard input.
+fn asyncheck_stdin(args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_asyncheck"))
-        .args([
-            "check",
-            "--isolated",
-            "--fix",
-            "--unsafe-fixes",
-            "--stdin-filename",
-            "app.py",
-        ])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -153,33 +146,39 @@ fn stdin_with_fix_prints_the_fixed_source() {
         .stdin
         .take()
         .unwrap()
-        .write_all(SLEEPY.as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
-    let output = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_with_fix_prints_the_fixed_source() {
+    let output = asyncheck_stdin(
+        &[
+            "check",
+            "--isolated",
+            "--fix",
+            "--unsafe-fixes",
+            "--stdin-filename",
+            "app.py",
+        ],
+        SLEEPY,
+    );
     assert_eq!(stdout(&output), SLEEPY_FIXED, "{}", all_output(&output));
     assert_eq!(output.status.code(), Some(0));
 }
 
 #[test]
 fn stdin_without_fix_reports_under_the_given_name() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncheck"))
-        .args(["check", "--isolated", "--stdin-filename", "pkg/app.py"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(SLEEPY.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = asyncheck_stdin(
+        &["check", "--isolated", "--stdin-filename", "pkg/app.py"],
+        SLEEPY,
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stdout(&output).contains("pkg/app.py:6:5: ASY001"),
         "{}",
-        stdout(&output)
+        all_output(&output)
     );
 }
 

@@ -1,11 +1,13 @@
 //! API tables of blocking I/O: HTTP clients (ASY002), opening files (ASY003), the filesystem
-//! (ASY004), console input (ASY006), `pathlib` paths, and the APIs that run a callable in a
-//! worker thread. Names are qualified (`requests.get`); a method of an object of known type is
-//! `<type>.<method>` (`requests.Session.get`), as `Context::qualified_name` resolves it.
+//! (ASY004), console input (ASY006), and `pathlib` paths. Names are qualified (`requests.get`);
+//! a method of an object of known type is `<type>.<method>` (`requests.Session.get`), as
+//! `Context::qualified_name` resolves it.
 
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashSet;
+
+use super::threads;
 
 /// HTTP verbs every sync client has as a method (and `requests`/`httpx` as module functions).
 const HTTP_VERBS: &[&str] = &[
@@ -312,45 +314,19 @@ pub fn is_path_type(qualified: &str) -> bool {
     })
 }
 
-/// APIs that run a callable in a worker thread: a call in their arguments is offloaded (or, when
-/// the call itself is the argument, ASY013's finding).
-pub const OFFLOAD_CALLS: &[&str] = &[
-    "asyncio.to_thread",
-    "asyncio.threads.to_thread",
-    "asyncio.AbstractEventLoop.run_in_executor",
-    "anyio.to_thread.run_sync",
-    "trio.to_thread.run_sync",
-    "starlette.concurrency.run_in_threadpool",
-    "fastapi.concurrency.run_in_threadpool",
-    "asgiref.sync.sync_to_async",
-    "channels.db.database_sync_to_async",
-    "concurrent.futures.ThreadPoolExecutor.submit",
-    "concurrent.futures.ProcessPoolExecutor.submit",
-    // The async file object these return does its I/O in a worker thread.
-    "anyio.wrap_file",
-    "trio.wrap_file",
-];
+/// The names in `threads::OFFLOAD_APIS`, for code written before the offload tables merged
+/// (`OFFLOAD_CALLS.contains(&name)`); new code asks `Context::offload_api`.
+pub const OFFLOAD_CALLS: OffloadNames = OffloadNames(threads::OFFLOAD_APIS);
 
-/// Method names that offload whatever their receiver is (`loop.run_in_executor` on a loop
-/// passed in as a parameter, Home Assistant's `hass.async_add_executor_job`), or that take a
-/// file over for non-blocking use (`loop.connect_read_pipe(proto, os.fdopen(fd))`).
-pub const OFFLOAD_METHODS: &[&str] = &[
-    "run_in_executor",
-    "async_add_executor_job",
-    "async_add_import_executor_job",
-    "connect_read_pipe",
-    "connect_write_pipe",
-];
+/// The method names in `threads::OFFLOAD_METHODS`, as [`OFFLOAD_CALLS`].
+pub const OFFLOAD_METHODS: OffloadNames = OffloadNames(threads::OFFLOAD_METHODS);
 
-/// The position of the callable argument of an offload API (`OFFLOAD_CALLS`,
-/// `OFFLOAD_METHODS`); `None` for the APIs that take a file, not a callable.
-pub fn offload_callable_index(name: &str) -> Option<usize> {
-    if name.ends_with("run_in_executor") {
-        Some(1)
-    } else if name.starts_with("connect_") {
-        None
-    } else {
-        Some(0)
+/// The names of an offload table.
+pub struct OffloadNames(&'static [(&'static str, threads::Offload)]);
+
+impl OffloadNames {
+    pub fn contains(&self, name: &&str) -> bool {
+        self.0.iter().any(|(known, _)| known == name)
     }
 }
 

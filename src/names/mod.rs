@@ -2,58 +2,179 @@
 
 pub mod blocking_clients;
 pub mod blocking_io;
+pub mod cancel_scopes;
 pub mod coroutines;
+pub mod resources;
 pub mod threads;
 
-/// Builtin names that resolve to `builtins.<name>` when nothing in scope binds them.
+/// Builtin names that resolve to `builtins.<name>` when nothing in scope binds them: every name
+/// of Python 3's `builtins` module (up to 3.14), the `site` ones (`exit`, `quit`, `help`, …)
+/// included, sorted for [`is_builtin`].
 pub const BUILTINS: &[&str] = &[
-    "open",
-    "input",
-    "print",
-    "exec",
-    "eval",
-    "compile",
-    "breakpoint",
-    "__import__",
-    "iter",
-    "next",
-    "aiter",
-    "anext",
-    "len",
-    "sorted",
-    "list",
-    "dict",
-    "set",
-    "tuple",
-    "map",
-    "filter",
-    "zip",
-    "range",
-    "isinstance",
-    "getattr",
-    "setattr",
-    "hasattr",
-    "callable",
-    "super",
-    "type",
-    "object",
-    "Exception",
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
     "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "Ellipsis",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "NotADirectoryError",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "PythonFinalizationError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
     "TimeoutError",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+    "__build_class__",
+    "__import__",
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "license",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
 ];
+
+/// Is `name` a builtin (see [`BUILTINS`])?
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.binary_search(&name).is_ok()
+}
 
 /// Calls whose result is of a named type other than the callee itself (`asyncio.get_event_loop()`
 /// returns a loop). Every other call of a known name is taken to construct that name's type.
+/// asyncio names are canonical (`return_type` looks `asyncio.events.get_event_loop` up as
+/// `asyncio.get_event_loop`).
 const RETURN_TYPES: &[(&str, &str)] = &[
     ("asyncio.get_event_loop", "asyncio.AbstractEventLoop"),
     ("asyncio.get_running_loop", "asyncio.AbstractEventLoop"),
     ("asyncio.new_event_loop", "asyncio.AbstractEventLoop"),
-    ("asyncio.events.get_event_loop", "asyncio.AbstractEventLoop"),
-    ("asyncio.events.new_event_loop", "asyncio.AbstractEventLoop"),
-    (
-        "asyncio.events.get_running_loop",
-        "asyncio.AbstractEventLoop",
-    ),
     (
         "asyncio.get_event_loop_policy",
         "asyncio.AbstractEventLoopPolicy",
@@ -66,6 +187,7 @@ const RETURN_TYPES: &[(&str, &str)] = &[
         "asyncio.AbstractEventLoopPolicy.new_event_loop",
         "asyncio.AbstractEventLoop",
     ),
+    ("asyncio.BaseEventLoop", "asyncio.AbstractEventLoop"),
     ("asyncio.SelectorEventLoop", "asyncio.AbstractEventLoop"),
     ("asyncio.ProactorEventLoop", "asyncio.AbstractEventLoop"),
     ("uvloop.new_event_loop", "asyncio.AbstractEventLoop"),
@@ -93,10 +215,6 @@ const RETURN_TYPES: &[(&str, &str)] = &[
     ),
     (
         "asyncio.run_coroutine_threadsafe",
-        "concurrent.futures.Future",
-    ),
-    (
-        "asyncio.tasks.run_coroutine_threadsafe",
         "concurrent.futures.Future",
     ),
     (
@@ -138,8 +256,10 @@ const RETURN_TYPES: &[(&str, &str)] = &[
     ("multiprocessing.context.Process", "multiprocessing.Process"),
 ];
 
-/// The type a call of `callee` returns, when it is not `callee` itself.
+/// The type a call of `callee` returns, when it is not `callee` itself; also the type an
+/// instance of the class `callee` is known as (`uvloop.Loop` is an `asyncio.AbstractEventLoop`).
 pub fn return_type(callee: &str) -> Option<&'static str> {
+    let callee = canonical_asyncio_name(callee);
     RETURN_TYPES
         .iter()
         .find(|(name, _)| *name == callee)
@@ -230,6 +350,16 @@ pub const LOOP_PARAMETER_REMOVED: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtins_are_sorted_and_complete() {
+        assert!(BUILTINS.windows(2).all(|pair| pair[0] < pair[1]));
+        for name in ["OSError", "ValueError", "BaseException", "ExceptionGroup", "open", "exit"] {
+            assert!(is_builtin(name), "{name}");
+        }
+        assert!(!is_builtin("True"));
+        assert!(!is_builtin("sleep"));
+    }
 
     #[test]
     fn canonical_asyncio_names() {

@@ -406,10 +406,12 @@ pub fn is_cpu_bound(qualified: &str) -> bool {
     }
 }
 
-/// How an offload API takes the callable it runs (ASY013).
+/// How an API that runs work elsewhere takes what it runs: the offloaded-call exemption of the
+/// blocking rules (`Context::offload_role`) and ASY013 read this one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offload {
-    /// Position of the callable among the positional arguments.
+    /// Position of the callable (or, for `file` APIs, of the file) among the positional
+    /// arguments.
     pub position: usize,
     /// Extra keyword arguments are passed on to the callable (`asyncio.to_thread(f, x, k=v)`);
     /// otherwise they are options of the API and keywords for the callable need
@@ -419,6 +421,9 @@ pub struct Offload {
     pub forwards_positionals: bool,
     /// Runs the callable in a process rather than a thread.
     pub process: bool,
+    /// Takes a file over for async use (`anyio.wrap_file(f)`, `loop.connect_read_pipe(proto,
+    /// f)`) rather than a callable: its I/O then happens in a worker thread or without blocking.
+    pub file: bool,
 }
 
 const fn offload(position: usize, forwards_keywords: bool) -> Offload {
@@ -427,20 +432,33 @@ const fn offload(position: usize, forwards_keywords: bool) -> Offload {
         forwards_keywords,
         forwards_positionals: true,
         process: false,
+        file: false,
+    }
+}
+
+const fn in_process(forwards_keywords: bool) -> Offload {
+    Offload {
+        process: true,
+        ..offload(0, forwards_keywords)
     }
 }
 
 /// `sync_to_async(f)`: returns a wrapper that takes the arguments.
 const WRAPPER: Offload = Offload {
-    position: 0,
-    forwards_keywords: false,
     forwards_positionals: false,
-    process: false,
+    ..offload(0, false)
 };
 
-/// APIs that run a callable in a worker thread or process, by qualified name (asyncio names are
-/// canonical). `loop.run_in_executor` is matched by method name too (see ASY013), and
-/// `sync_to_async` returns a wrapper that takes the arguments.
+/// An API that takes a file at `position` over.
+const fn file(position: usize) -> Offload {
+    Offload {
+        file: true,
+        ..offload(position, false)
+    }
+}
+
+/// APIs that run a callable in a worker thread or process, or take a file over, by qualified
+/// name (asyncio names are canonical).
 pub const OFFLOAD_APIS: &[(&str, Offload)] = &[
     ("asyncio.to_thread", offload(0, true)),
     (
@@ -449,15 +467,7 @@ pub const OFFLOAD_APIS: &[(&str, Offload)] = &[
     ),
     ("trio.to_thread.run_sync", offload(0, false)),
     ("anyio.to_thread.run_sync", offload(0, false)),
-    (
-        "anyio.to_process.run_sync",
-        Offload {
-            position: 0,
-            forwards_keywords: false,
-            forwards_positionals: true,
-            process: true,
-        },
-    ),
+    ("anyio.to_process.run_sync", in_process(false)),
     ("starlette.concurrency.run_in_threadpool", offload(0, true)),
     ("fastapi.concurrency.run_in_threadpool", offload(0, true)),
     ("asgiref.sync.sync_to_async", WRAPPER),
@@ -469,21 +479,39 @@ pub const OFFLOAD_APIS: &[(&str, Offload)] = &[
     ),
     (
         "concurrent.futures.ProcessPoolExecutor.submit",
-        Offload {
-            position: 0,
-            forwards_keywords: true,
-            forwards_positionals: true,
-            process: true,
-        },
+        in_process(true),
     ),
     ("concurrent.futures.Executor.submit", offload(0, true)),
+    // The async file object these return does its I/O in a worker thread.
+    ("anyio.wrap_file", file(0)),
+    ("trio.wrap_file", file(0)),
 ];
 
-/// The offload API `qualified` names, if any.
+/// Methods that offload whatever their receiver is: `loop.run_in_executor` on a loop passed in
+/// as a parameter (asyncio's and tornado's loops), Home Assistant's
+/// `hass.async_add_executor_job`, and `loop.connect_read_pipe(proto, os.fdopen(fd))`, which
+/// takes a file over for non-blocking use.
+pub const OFFLOAD_METHODS: &[(&str, Offload)] = &[
+    ("run_in_executor", offload(1, false)),
+    ("async_add_executor_job", offload(0, false)),
+    ("async_add_import_executor_job", offload(0, false)),
+    ("connect_read_pipe", file(1)),
+    ("connect_write_pipe", file(1)),
+];
+
+/// The offload API `qualified` (a canonical qualified name) names, if any.
 pub fn offload_api(qualified: &str) -> Option<Offload> {
     OFFLOAD_APIS
         .iter()
         .find(|(name, _)| *name == qualified)
+        .map(|(_, offload)| *offload)
+}
+
+/// The offload API a method named `method` is, whatever its receiver.
+pub fn offload_method(method: &str) -> Option<Offload> {
+    OFFLOAD_METHODS
+        .iter()
+        .find(|(name, _)| *name == method)
         .map(|(_, offload)| *offload)
 }
 
@@ -551,6 +579,12 @@ mod tests {
             1
         );
         assert!(offload_api("asyncio.sleep").is_none());
+        assert!(offload_api("anyio.wrap_file").unwrap().file);
+        assert!(offload_api("anyio.to_process.run_sync").unwrap().process);
+        assert!(!offload_api("asgiref.sync.sync_to_async").unwrap().forwards_positionals);
+        assert_eq!(offload_method("run_in_executor").unwrap().position, 1);
+        assert_eq!(offload_method("connect_read_pipe").unwrap().position, 1);
+        assert!(offload_method("connect_read_pipe").unwrap().file);
         assert_eq!(
             thread_lock("threading.RLock").unwrap().asyncio,
             Some("asyncio.Lock")

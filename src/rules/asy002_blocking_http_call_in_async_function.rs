@@ -7,8 +7,7 @@ use ruff_text_size::Ranged;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names::blocking_io::{is_blocking_http_call, may_be_http_member};
-use crate::rules::blocking::run_in_thread_advice;
-use crate::rules::blocking_io_facts::OffloadRole;
+use crate::rules::blocking::{left_alone, run_in_thread_advice};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -67,9 +66,7 @@ pub fn blocking_http_call(call: &ast::ExprCall, ctx: &Context) -> Option<String>
     let shown = shown_name(&name);
     if ctx.settings().is_allowed_blocking_call(&name)
         || ctx.settings().is_allowed_blocking_call(&shown)
-        || ctx.is_consumed_asynchronously(call.range())
-        || ctx.in_type_checking_block(call.range())
-        || ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
+        || left_alone(call, ctx)
     {
         return None;
     }

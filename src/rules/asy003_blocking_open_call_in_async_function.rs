@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::names::blocking_io::{
     may_be_open_member, ACCEPTS_FILE_OBJECT, IN_MEMORY_FILE_TYPES, OPEN_CALLS, PATH_OPEN_METHODS,
 };
-use crate::rules::blocking::run_in_thread_advice;
+use crate::rules::blocking::{left_alone, run_in_thread_advice};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -108,8 +108,8 @@ pub fn blocking_open_call(call: &ast::ExprCall, ctx: &Context) -> Option<Blockin
         open.name.as_str()
     };
     if ctx.settings().is_allowed_blocking_call(qualified)
-        || ctx.is_consumed_asynchronously(call.range())
-        || ctx.in_type_checking_block(call.range())
+        || left_alone(call, ctx)
+        // A file opened for an offloaded callable is handed to the thread too.
         || ctx.offload_role(call.range()).is_some()
         || ctx.in_test_code()
     {

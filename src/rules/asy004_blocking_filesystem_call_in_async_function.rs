@@ -10,8 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::names::blocking_io::{
     is_filesystem_call, may_be_filesystem_member, LAZY_ITERATORS, PATH_FILESYSTEM_METHODS,
 };
-use crate::rules::blocking::run_in_thread_advice;
-use crate::rules::blocking_io_facts::OffloadRole;
+use crate::rules::blocking::{left_alone, run_in_thread_advice};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -63,9 +62,7 @@ pub fn blocking_filesystem_call(call: &ast::ExprCall, ctx: &Context) -> Option<S
         return None;
     }
     if ctx.settings().is_allowed_blocking_call(&name)
-        || ctx.is_consumed_asynchronously(call.range())
-        || ctx.in_type_checking_block(call.range())
-        || ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
+        || left_alone(call, ctx)
         || ctx.in_test_code()
     {
         return None;

@@ -8,8 +8,7 @@ use ruff_text_size::Ranged;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names::blocking_clients::{process_call, ProcessCall, PROCESS_CALLS};
-use crate::rules::blocking::run_in_thread_advice;
-use crate::rules::blocking_io_facts::OffloadRole;
+use crate::rules::blocking::{left_alone, run_in_thread_advice};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -98,11 +97,7 @@ impl Rule for BlockingSubprocessInAsyncFunction {
         let Some(found) = blocking_process_call(call, ctx) else {
             return;
         };
-        // The callable handed to a worker thread (`to_thread(f(x))` is ASY013's finding), or
-        // awaited / entered with `async with` (then the name resolved to something else).
-        if ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
-            || ctx.is_consumed_asynchronously(call.range())
-        {
+        if left_alone(call, ctx) {
             return;
         }
         let advice = advice(found.kind, &found.name, ctx.library());

@@ -7,8 +7,7 @@ use ruff_text_size::Ranged;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::names::blocking_io::{may_be_input_member, INPUT_CALLS};
-use crate::rules::blocking::{run_in_thread_advice, to_thread};
-use crate::rules::blocking_io_facts::OffloadRole;
+use crate::rules::blocking::{left_alone, run_in_thread_advice, to_thread};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -61,9 +60,7 @@ pub fn blocking_input_call(call: &ast::ExprCall, ctx: &Context) -> Option<String
         return None;
     }
     if ctx.settings().is_allowed_blocking_call(&qualified)
-        || ctx.is_consumed_asynchronously(call.range())
-        || ctx.in_type_checking_block(call.range())
-        || ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
+        || left_alone(call, ctx)
     {
         return None;
     }

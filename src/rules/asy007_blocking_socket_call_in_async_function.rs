@@ -21,10 +21,9 @@ use crate::names::blocking_clients::{
 use crate::rules::asy008_sync_client_in_async_function::{
     self as clients, client_call, ClientCall,
 };
-use crate::rules::blocking::run_in_thread_advice;
-use crate::rules::blocking_io_facts::OffloadRole;
-use crate::rules::socket_facts::{non_blocking_socket, socket_ref, SocketRef};
+use crate::rules::blocking::{left_alone, run_in_thread_advice};
 use crate::rules::{Hooks, Report, Rule};
+use crate::scope::Binding;
 
 /// A blocking network call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,11 +287,7 @@ impl Rule for BlockingSocketCallInAsyncFunction {
         let Some(found) = blocking_socket_call(call, ctx) else {
             return;
         };
-        // The callable handed to a worker thread (`to_thread(f(x))` is ASY013's finding), or
-        // awaited / entered with `async with` (then the name resolved to something else).
-        if ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
-            || ctx.is_consumed_asynchronously(call.range())
-        {
+        if left_alone(call, ctx) {
             return;
         }
         let library = ctx.library();
@@ -329,9 +324,112 @@ impl Rule for BlockingSocketCallInAsyncFunction {
     }
 }
 
+/// A socket the rules can follow through a function or a class: a name, or `self.<attr>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SocketRef {
+    Name(String),
+    SelfAttr(String),
+}
+
+/// The socket an expression names, if it is a plain name or `self.<attr>`.
+pub fn socket_ref(expr: &Expr, ctx: &Context) -> Option<SocketRef> {
+    match expr {
+        Expr::Name(name) => Some(SocketRef::Name(name.id.to_string())),
+        Expr::Attribute(attribute) => match attribute.value.as_ref() {
+            Expr::Name(base)
+                if matches!(ctx.lookup(base.id.as_str()), Some(Binding::SelfParameter)) =>
+            {
+                Some(SocketRef::SelfAttr(attribute.attr.to_string()))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The socket a call shows to be non-blocking, or used as one: `sock.setblocking(False)`,
+/// `sock.settimeout(0)`, `loop.sock_recv(sock, ...)` and the other `loop.sock_*` coroutines,
+/// `loop.add_reader(sock, ...)` / `add_writer` (also with `sock.fileno()`), and anyio's and
+/// trio's `wait_readable(sock)` / `wait_writable(sock)` (and anyio's older
+/// `wait_socket_readable` / `wait_socket_writable`).
+pub fn non_blocking_socket(call: &ast::ExprCall, ctx: &Context) -> Option<SocketRef> {
+    let attribute = match call.func.as_ref() {
+        Expr::Attribute(attribute) => attribute,
+        // `from anyio import wait_readable`
+        Expr::Name(name) if is_readiness_wait(name.id.as_str()) => {
+            return socket_ref(call.arguments.args.first()?, ctx);
+        }
+        _ => return None,
+    };
+    let method = attribute.attr.as_str();
+    match method {
+        "setblocking" => {
+            let flag = call.arguments.args.first()?;
+            if is_truthy_literal(flag) {
+                return None;
+            }
+            socket_ref(&attribute.value, ctx)
+        }
+        "settimeout" => {
+            let timeout = call.arguments.args.first()?;
+            if !is_zero(timeout) {
+                return None;
+            }
+            socket_ref(&attribute.value, ctx)
+        }
+        _ if method.starts_with("sock_")
+            || matches!(method, "add_reader" | "add_writer")
+            || is_readiness_wait(method) =>
+        {
+            let mut socket = call.arguments.args.first()?;
+            // `loop.add_reader(sock.fileno(), ...)`
+            if let Expr::Call(inner) = socket {
+                if let Expr::Attribute(fileno) = inner.func.as_ref() {
+                    if fileno.attr.as_str() == "fileno" && inner.arguments.is_empty() {
+                        socket = &fileno.value;
+                    }
+                }
+            }
+            socket_ref(socket, ctx)
+        }
+        _ => None,
+    }
+}
+
+/// anyio's and trio's waits for a socket to be ready (`await anyio.wait_readable(sock)`, then
+/// `sock.recv(...)` returns at once).
+fn is_readiness_wait(name: &str) -> bool {
+    matches!(
+        name,
+        "wait_readable" | "wait_writable" | "wait_socket_readable" | "wait_socket_writable"
+    )
+}
+
+/// `True`, or a non-zero number.
+fn is_truthy_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::BooleanLiteral(literal) => literal.value,
+        Expr::NumberLiteral(_) => !is_zero(expr),
+        _ => false,
+    }
+}
+
+/// `0` or `0.0`.
+fn is_zero(expr: &Expr) -> bool {
+    match expr {
+        Expr::NumberLiteral(number) => match &number.value {
+            ast::Number::Int(int) => int.as_u8() == Some(0),
+            ast::Number::Float(float) => *float == 0.0,
+            ast::Number::Complex { .. } => false,
+        },
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::testing::at_calls;
     use crate::linter::finding_messages as messages;
     use crate::settings::{QualifiedNamePattern, Settings};
 
@@ -379,5 +477,62 @@ mod tests {
         assert!(messages(source, &settings).is_empty());
         let blocking = source.replace("setblocking(False)", "setblocking(True)");
         assert_eq!(messages(&blocking, &settings).len(), 1);
+    }
+
+
+    /// At every method call: the callee's text and the socket it shows to be non-blocking.
+    fn sockets(source: &str) -> Vec<(String, Option<SocketRef>)> {
+        at_calls(source, |call: &ast::ExprCall, ctx: &Context| {
+            call.func.is_attribute_expr().then(|| {
+                (
+                    ctx.text(call.func.range()).to_string(),
+                    non_blocking_socket(call, ctx),
+                )
+            })
+        })
+    }
+
+    fn find<'s>(
+        seen: &'s [(String, Option<SocketRef>)],
+        callee: &str,
+    ) -> &'s (String, Option<SocketRef>) {
+        seen.iter()
+            .find(|entry| entry.0 == callee)
+            .unwrap_or_else(|| panic!("no call of {callee} in {seen:?}"))
+    }
+
+    #[test]
+    fn non_blocking_sockets() {
+        let seen = sockets(
+            "import asyncio, socket\n\
+             async def f(loop):\n\
+             \x20   s = socket.socket()\n\
+             \x20   s.setblocking(False)\n\
+             \x20   s.setblocking(True)\n\
+             \x20   s.settimeout(0)\n\
+             \x20   s.settimeout(5)\n\
+             \x20   await loop.sock_connect(s, ('h', 1))\n\
+             \x20   loop.add_reader(s.fileno(), print)\n\
+             \x20   await anyio.wait_readable(t)\n\
+             class C:\n\
+             \x20   def start(self):\n\
+             \x20       self.sock.setblocking(0)\n",
+        );
+        let name = Some(SocketRef::Name("s".into()));
+        assert_eq!(find(&seen, "s.setblocking").1, name);
+        assert_eq!(seen[2].0, "s.setblocking");
+        assert_eq!(seen[2].1, None);
+        assert_eq!(find(&seen, "s.settimeout").1, name);
+        assert_eq!(seen[4].1, None);
+        assert_eq!(find(&seen, "loop.sock_connect").1, name);
+        assert_eq!(find(&seen, "loop.add_reader").1, name);
+        assert_eq!(
+            find(&seen, "anyio.wait_readable").1,
+            Some(SocketRef::Name("t".into()))
+        );
+        assert_eq!(
+            find(&seen, "self.sock.setblocking").1,
+            Some(SocketRef::SelfAttr("sock".into()))
+        );
     }
 }

@@ -18,8 +18,7 @@ use crate::names::blocking_clients::{
     ASYNC_URL_DRIVERS, CHAINED_CLIENT_PACKAGES, SESSIONMAKER_SESSION, SESSION_FACTORIES,
     SYNC_CLIENTS, SYNC_CLIENT_FUNCTIONS,
 };
-use crate::rules::blocking::run_in_thread_advice;
-use crate::rules::blocking_io_facts::OffloadRole;
+use crate::rules::blocking::{left_alone, run_in_thread_advice};
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
 
@@ -314,11 +313,7 @@ impl Rule for SyncClientInAsyncFunction {
         let Some(found) = sync_client_call(call, ctx) else {
             return;
         };
-        // The callable handed to a worker thread (`to_thread(f(x))` is ASY013's finding), or
-        // awaited / entered with `async with` (then the name resolved to something else).
-        if ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
-            || ctx.is_consumed_asynchronously(call.range())
-        {
+        if left_alone(call, ctx) {
             return;
         }
         if found.is_first_report(&mut self.reported) {

@@ -12,8 +12,7 @@ use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names;
 use crate::names::threads::{self, WaitKind};
-use crate::rules::asy013_offload_called_not_passed::is_called_not_passed;
-use crate::rules::blocking::to_thread;
+use crate::rules::blocking::{left_alone, to_thread};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -67,7 +66,7 @@ impl Rule for BlockingWaitInAsyncFunction {
             }
         }
         // `asyncio.to_thread(q.get())` is ASY013's finding.
-        if is_called_not_passed(call, ctx) {
+        if left_alone(call, ctx) {
             return;
         }
         let advice = advice(&wait, ctx.library());
@@ -301,16 +300,8 @@ fn capitalize(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::linter::{check_source, FixMode};
+    use crate::linter::finding_messages as messages;
     use crate::settings::{QualifiedNamePattern, Settings};
-
-    fn messages(source: &str, settings: &Settings) -> Vec<String> {
-        check_source(source, settings.rules, settings, FixMode::Check)
-            .diagnostics
-            .into_iter()
-            .map(|d| d.message)
-            .collect()
-    }
 
     #[test]
     fn allowed_blocking_calls_silence_it() {

@@ -3,12 +3,12 @@
 //! Detection is `configured_blocking_call`, which does not look at where the call is: the
 //! project-wide rule (a sync helper that blocks, called from async code) reuses it.
 
-use ruff_python_ast::{self as ast, AnyNodeRef};
+use ruff_python_ast as ast;
 use ruff_text_size::Ranged;
 
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
-use crate::rules::asy013_offload_called_not_passed::is_called_not_passed;
+use crate::rules::blocking::left_alone;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -31,11 +31,7 @@ impl Rule for ConfiguredBlockingCall {
         };
         // A glob like `mylib.db.*` may cover the library's async API too: what is awaited (or
         // entered with `async with`, iterated with `async for`) is not a blocking call.
-        if is_consumed_asynchronously(call, ctx) {
-            return;
-        }
-        // `asyncio.to_thread(db.query(x))` is ASY013's finding.
-        if is_called_not_passed(call, ctx) {
+        if left_alone(call, ctx) {
             return;
         }
         let mut message = format!("Blocking call `{name}` in async function");
@@ -70,23 +66,6 @@ pub fn configured_blocking_call<'s>(
 }
 
 /// Is the call awaited, an `async with` item, or the iterable of an `async for`?
-fn is_consumed_asynchronously(call: &ast::ExprCall, ctx: &Context) -> bool {
-    match ctx.parent() {
-        Some(AnyNodeRef::ExprAwait(_)) => true,
-        Some(AnyNodeRef::StmtWith(with)) => {
-            with.is_async
-                && with
-                    .items
-                    .iter()
-                    .any(|item| item.context_expr.range() == call.range())
-        }
-        Some(AnyNodeRef::StmtFor(for_stmt)) => {
-            for_stmt.is_async && for_stmt.iter.range() == call.range()
-        }
-        _ => false,
-    }
-}
-
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {

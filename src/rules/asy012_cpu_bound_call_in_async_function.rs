@@ -10,8 +10,7 @@ use ruff_text_size::Ranged;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names::threads;
-use crate::rules::asy013_offload_called_not_passed::is_called_not_passed;
-use crate::rules::blocking::to_thread;
+use crate::rules::blocking::{left_alone, to_thread};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -33,7 +32,7 @@ impl Rule for CpuBoundCallInAsyncFunction {
             return;
         };
         // `asyncio.to_thread(q.get())` is ASY013's finding.
-        if is_called_not_passed(call, ctx) {
+        if left_alone(call, ctx) {
             return;
         }
         let advice = advice(ctx.library());

@@ -7,10 +7,10 @@ use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
 use ruff_python_trivia::{SimpleTokenKind, SimpleTokenizer};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use crate::context::Context;
+use crate::context::{Context, OffloadRole};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
-use crate::names::{self, threads};
+use crate::names::threads;
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
 
@@ -31,7 +31,7 @@ impl Rule for OffloadCalledNotPassed {
         if !args.iter().take(2).any(Expr::is_call_expr) {
             return;
         }
-        let Some(offload) = offload_of(call, ctx) else {
+        let Some(offload) = ctx.offload_api(&call.func).filter(|offload| !offload.file) else {
             return;
         };
         // Every argument up to the callable is positional and not starred.
@@ -80,37 +80,9 @@ impl Rule for OffloadCalledNotPassed {
 
 /// Is `call` (the current node) itself the callable argument of an offload API, as in
 /// `asyncio.to_thread(q.get())`? That is this rule's finding; the blocking-call rules leave it
-/// alone so that the mistake is reported once.
+/// alone (`blocking::left_alone`) so that the mistake is reported once.
 pub fn is_called_not_passed(call: &ast::ExprCall, ctx: &Context) -> bool {
-    let Some(AnyNodeRef::ExprCall(outer)) = ctx.parent() else {
-        return false;
-    };
-    let Some(offload) = offload_of(outer, ctx) else {
-        return false;
-    };
-    outer
-        .arguments
-        .args
-        .iter()
-        .take_while(|arg| !arg.is_starred_expr())
-        .nth(offload.position)
-        .is_some_and(|arg| arg.range() == call.range())
-}
-
-/// How `call` offloads a callable, if it is an offload API: by qualified name, or any method
-/// named `run_in_executor` (asyncio's and tornado's event loops, whatever the receiver).
-fn offload_of(call: &ast::ExprCall, ctx: &Context) -> Option<threads::Offload> {
-    if let Some(name) = ctx.qualified_name(&call.func) {
-        if let Some(offload) = threads::offload_api(&names::canonical_asyncio_name(&name)) {
-            return Some(offload);
-        }
-    }
-    match call.func.as_ref() {
-        Expr::Attribute(attribute) if attribute.attr.as_str() == "run_in_executor" => {
-            threads::offload_api("asyncio.AbstractEventLoop.run_in_executor")
-        }
-        _ => None,
-    }
+    ctx.offload_role(call.range()) == Some(OffloadRole::Callable)
 }
 
 /// Is `inner` a call known to return a callable: a known factory (`functools.partial(f, x)`),
@@ -247,6 +219,14 @@ fn is_bare_argument(
     position: usize,
     source: &str,
 ) -> bool {
+    // After a syntax error the parser may close a call without its `)`: no fix then.
+    let parenthesized = |arguments: &ast::Arguments| {
+        let text = &source[arguments.range()];
+        text.len() >= 2 && text.starts_with('(') && text.ends_with(')')
+    };
+    if !parenthesized(&call.arguments) || !parenthesized(&inner.arguments) {
+        return false;
+    }
     let before_start = if position == 0 {
         call.arguments.start() + TextSize::from(1)
     } else {
@@ -263,6 +243,9 @@ fn is_bare_argument(
         .map(|argument| argument.start())
         .find(|start| *start > inner.start())
         .unwrap_or(call.arguments.end() - TextSize::from(1));
+    if before_start > inner.start() || inner.end() > after_end {
+        return false;
+    }
     only_trivia(TextRange::new(before_start, inner.start()), position > 0)
         && only_trivia(TextRange::new(inner.end(), after_end), true)
 }

@@ -1,45 +1,24 @@
 //! ASY020 coroutine-never-awaited: a call to a known coroutine function whose result is dropped
 //! (an expression statement) or bound to a local name the function never uses again.
 //!
-//! Which calls return coroutines is asked of `coroutine_facts::coroutine_call`. A dropped result
-//! is reported at once; a bound one is a candidate until the end of its function, as in ASY040:
-//! the rule records the names the function loads (while it has candidates, or inside a loop) and
-//! reports the candidates whose name is never loaded again.
+//! Which calls return coroutines is asked of `Context::coroutine_call`. A dropped result is
+//! reported at once; a bound one is a candidate until the end of its function (see
+//! `unused_locals`, shared with ASY040 and ASY041), reported when its name is never loaded again.
 
-use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 
+use crate::context::{CoroutineCallee};
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
-use crate::rules::coroutine_facts::{coroutine_call, CoroutineCallee};
+use crate::rules::unused_locals::{bound_name, directly_in_function, UnusedLocals};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct CoroutineNeverAwaited {
-    /// The functions the walk is inside, innermost last.
-    functions: Vec<FunctionState>,
-    /// Candidates pending in all of `functions`.
-    pending: usize,
-}
-
-struct FunctionState {
-    def: TextRange,
-    /// The `for`/`while` statements of this function the walk is inside, outermost first.
-    loops: Vec<TextRange>,
-    /// Names loaded in this function (and its nested functions) while recording.
-    loads: Vec<TextRange>,
-    /// Names declared `global` or `nonlocal` here: assigning them stores the coroutine elsewhere.
-    declared: Vec<String>,
-    candidates: Vec<Candidate>,
-}
-
-/// A coroutine bound to a local name, reported unless the name is loaded again.
-struct Candidate {
-    name: String,
-    target: TextRange,
-    outer_loop: Option<TextRange>,
-    diagnostic: Diagnostic,
+    /// Coroutines bound to local names, reported unless the name is loaded again.
+    locals: UnusedLocals<Diagnostic>,
 }
 
 impl Rule for CoroutineNeverAwaited {
@@ -54,68 +33,21 @@ impl Rule for CoroutineNeverAwaited {
     }
 
     fn check_stmt(&mut self, stmt: &Stmt, _ctx: &Context, _out: &mut Report) {
-        match stmt {
-            Stmt::FunctionDef(def) => self.functions.push(FunctionState {
-                def: def.range(),
-                loops: Vec::new(),
-                loads: Vec::new(),
-                declared: Vec::new(),
-                candidates: Vec::new(),
-            }),
-            Stmt::For(_) | Stmt::While(_) => {
-                if let Some(function) = self.functions.last_mut() {
-                    function.loops.push(stmt.range());
-                }
-            }
-            Stmt::Global(ast::StmtGlobal { names, .. })
-            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
-                if let Some(function) = self.functions.last_mut() {
-                    function
-                        .declared
-                        .extend(names.iter().map(|name| name.to_string()));
-                }
-            }
-            _ => {}
-        }
+        self.locals.check_stmt(stmt);
     }
 
     fn leave_stmt(&mut self, stmt: &Stmt, ctx: &Context, out: &mut Report) {
-        match stmt {
-            Stmt::FunctionDef(def)
-                if self
-                    .functions
-                    .last()
-                    .is_some_and(|function| function.def == def.range()) =>
-            {
-                let function = self.functions.pop().expect("checked by the guard");
-                self.resolve(function, ctx, out);
-            }
-            Stmt::For(_) | Stmt::While(_) => {
-                if let Some(function) = self.functions.last_mut() {
-                    if function.loops.last() == Some(&stmt.range()) {
-                        function.loops.pop();
-                    }
-                }
-            }
-            _ => {}
-        }
+        out.extend(self.locals.leave_stmt(stmt, ctx));
     }
 
-    fn check_expr(&mut self, expr: &Expr, _ctx: &Context, _out: &mut Report) {
-        let Expr::Name(name) = expr else { return };
-        let pending = self.pending;
-        let Some(function) = self.functions.last_mut() else {
-            return;
-        };
-        if (pending > 0 || !function.loops.is_empty()) && name.ctx.is_load() {
-            function.loads.push(name.range());
-        }
+    fn check_expr(&mut self, expr: &Expr, ctx: &Context, _out: &mut Report) {
+        self.locals.check_expr(expr, ctx);
     }
 
     fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
         // Cheapest first: only a dropped or bound result can be a lost coroutine.
         if ctx.is_expression_statement() {
-            let Some(callee) = coroutine_call(call, ctx) else {
+            let Some(callee) = ctx.coroutine_call(call) else {
                 return;
             };
             let display = callee_text(call, &callee, ctx);
@@ -145,14 +77,11 @@ impl Rule for CoroutineNeverAwaited {
         if !directly_in_function(ctx) {
             return;
         }
-        let Some(callee) = coroutine_call(call, ctx) else {
-            return;
-        };
-        let Some(function) = self.functions.last_mut() else {
+        let Some(callee) = ctx.coroutine_call(call) else {
             return;
         };
         let name = target.id.as_str();
-        if function.declared.iter().any(|declared| declared == name) {
+        if self.locals.is_declared(name) {
             return;
         }
         let display = callee_text(call, &callee, ctx);
@@ -166,39 +95,7 @@ impl Rule for CoroutineNeverAwaited {
             call,
             ctx,
         );
-        function.candidates.push(Candidate {
-            name: name.to_string(),
-            target: target.range(),
-            outer_loop: function.loops.first().copied(),
-            diagnostic,
-        });
-        self.pending += 1;
-    }
-}
-
-impl CoroutineNeverAwaited {
-    /// Reports the function's candidates whose name is never loaded after the assignment (or
-    /// anywhere in the loop around it); hands the loads on to the enclosing function, whose own
-    /// candidates a closure's loads keep alive.
-    fn resolve(&mut self, function: FunctionState, ctx: &Context, out: &mut Report) {
-        self.pending -= function.candidates.len();
-        for candidate in function.candidates {
-            let used = function.loads.iter().any(|load| {
-                ctx.text(*load) == candidate.name
-                    && (load.start() >= candidate.target.end()
-                        || candidate
-                            .outer_loop
-                            .is_some_and(|outer| outer.contains_range(*load)))
-            });
-            if !used {
-                out.push(candidate.diagnostic);
-            }
-        }
-        if let Some(parent) = self.functions.last_mut() {
-            if self.pending > 0 || !parent.loops.is_empty() {
-                parent.loads.extend(function.loads);
-            }
-        }
+        self.locals.add(target, diagnostic);
     }
 }
 
@@ -248,50 +145,10 @@ fn with_fix_or_help(diagnostic: Diagnostic, call: &ast::ExprCall, ctx: &Context)
     diagnostic.with_help(help)
 }
 
-/// The name the call's result is bound to by `name = call` or `name: T = call`.
-fn bound_name<'a>(call: &ast::ExprCall, ctx: &Context<'a>) -> Option<&'a ast::ExprName> {
-    let (target, value) = match ctx.parent()? {
-        AnyNodeRef::StmtAssign(assign) => match assign.targets.as_slice() {
-            [target] => (target, assign.value.as_ref()),
-            _ => return None,
-        },
-        AnyNodeRef::StmtAnnAssign(assign) => (assign.target.as_ref(), assign.value.as_deref()?),
-        _ => return None,
-    };
-    if value.range() != call.range() {
-        return None;
-    }
-    match target {
-        Expr::Name(name) => Some(name),
-        _ => None,
-    }
-}
-
-/// Is the innermost enclosing `def`/`class` a function (so that an assignment binds a local)?
-fn directly_in_function(ctx: &Context) -> bool {
-    ctx.frames()
-        .iter()
-        .rev()
-        .find_map(|frame| match frame.node {
-            AnyNodeRef::StmtFunctionDef(_) => Some(true),
-            AnyNodeRef::StmtClassDef(_) => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::settings::Settings;
-    use crate::{check_source, FixMode};
-
     fn flagged(source: &str) -> Vec<String> {
-        let settings = Settings::only("ASY020").unwrap();
-        check_source(source, settings.rules, &settings, FixMode::Check)
-            .diagnostics
-            .iter()
-            .map(|d| source[d.range].to_string())
-            .collect()
+        crate::linter::flagged_texts(source, "ASY020")
     }
 
     #[test]

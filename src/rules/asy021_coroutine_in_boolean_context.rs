@@ -7,7 +7,6 @@ use ruff_text_size::{Ranged, TextRange};
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
-use crate::rules::coroutine_facts::coroutine_call;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -25,7 +24,7 @@ impl Rule for CoroutineInBooleanContext {
         if !is_condition(call.range(), ctx) {
             return;
         }
-        let Some(callee) = coroutine_call(call, ctx) else {
+        let Some(callee) = ctx.coroutine_call(call) else {
             return;
         };
         let text = ctx.text(call.func.range());

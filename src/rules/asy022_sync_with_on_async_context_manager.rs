@@ -7,7 +7,6 @@ use ruff_text_size::{Ranged, TextRange};
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
-use crate::rules::coroutine_facts::async_context_manager;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -28,7 +27,7 @@ impl Rule for SyncWithOnAsyncContextManager {
         }
         let mut async_items = 0;
         for item in &with.items {
-            let Some(_manager) = async_context_manager(&item.context_expr, ctx) else {
+            let Some(_manager) = ctx.async_context_manager(&item.context_expr) else {
                 continue;
             };
             async_items += 1;

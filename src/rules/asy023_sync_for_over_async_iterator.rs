@@ -7,7 +7,6 @@ use ruff_text_size::Ranged;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
-use crate::rules::coroutine_facts::async_iterable;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -27,7 +26,7 @@ impl Rule for SyncForOverAsyncIterator {
         if for_stmt.is_async || !could_be_async_iterable(&for_stmt.iter) {
             return;
         }
-        let Some(_) = async_iterable(&for_stmt.iter, ctx) else {
+        let Some(_) = ctx.async_iterable(&for_stmt.iter) else {
             return;
         };
         let diagnostic = Diagnostic::new(
@@ -59,7 +58,7 @@ impl Rule for SyncForOverAsyncIterator {
             if generator.is_async || !could_be_async_iterable(&generator.iter) {
                 return;
             }
-            if async_iterable(&generator.iter, ctx).is_none() {
+            if ctx.async_iterable(&generator.iter).is_none() {
                 return;
             }
             let diagnostic = Diagnostic::new(

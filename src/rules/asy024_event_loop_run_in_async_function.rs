@@ -1,7 +1,7 @@
 //! ASY024 event-loop-run-in-async-function: `asyncio.run()`, `loop.run_until_complete()`,
 //! `loop.run_forever()`, `trio.run()`, `anyio.run()` in async code.
 
-use ruff_python_ast::{self as ast, Expr, Operator};
+use ruff_python_ast as ast;
 use ruff_text_size::Ranged;
 
 use crate::context::Context;
@@ -24,10 +24,8 @@ impl Rule for EventLoopRunInAsyncFunction {
         if !ctx.in_async_function() {
             return;
         }
-        let Some(qualified) = ctx
-            .qualified_name(&call.func)
-            .or_else(|| annotated_loop_method(&call.func, ctx))
-        else {
+        // Loops typed by their annotation count too (`loop: asyncio.AbstractEventLoop`).
+        let Some(qualified) = ctx.qualified_name(&call.func) else {
             return;
         };
         let qualified = names::canonical_asyncio_name(&qualified);
@@ -53,55 +51,6 @@ impl Rule for EventLoopRunInAsyncFunction {
     }
 }
 
-/// Types whose `run_until_complete`/`run_forever` are an event loop's.
-const LOOP_TYPES: &[&str] = &[
-    "asyncio.AbstractEventLoop",
-    "asyncio.BaseEventLoop",
-    "asyncio.SelectorEventLoop",
-    "asyncio.ProactorEventLoop",
-    "uvloop.Loop",
-];
-
-/// `loop.run_forever` where `loop` is a parameter of the current function annotated as an event
-/// loop (`loop: asyncio.AbstractEventLoop`, optionally `| None` or `Optional[...]`): the method as
-/// `asyncio.AbstractEventLoop.<method>`.
-fn annotated_loop_method(func: &Expr, ctx: &Context) -> Option<String> {
-    let Expr::Attribute(attribute) = func else {
-        return None;
-    };
-    let method = attribute.attr.as_str();
-    if !matches!(method, "run_until_complete" | "run_forever") {
-        return None;
-    }
-    let Expr::Name(name) = attribute.value.as_ref() else {
-        return None;
-    };
-    let function = ctx.current_function()?;
-    let parameter = function
-        .parameters
-        .iter()
-        .find(|parameter| parameter.name().as_str() == name.id.as_str())?;
-    // In async code the innermost `def` is the current function, whose parameter the name is.
-    let annotation = parameter.annotation()?;
-    is_loop_annotation(annotation, ctx).then(|| format!("asyncio.AbstractEventLoop.{method}"))
-}
-
-fn is_loop_annotation(annotation: &Expr, ctx: &Context) -> bool {
-    match annotation {
-        Expr::BinOp(union) if union.op == Operator::BitOr => {
-            is_loop_annotation(&union.left, ctx) || is_loop_annotation(&union.right, ctx)
-        }
-        Expr::Subscript(subscript) => {
-            ctx.qualified_name(&subscript.value).as_deref() == Some("typing.Optional")
-                && is_loop_annotation(&subscript.slice, ctx)
-        }
-        Expr::StringLiteral(_) => false,
-        _ => ctx.qualified_name(annotation).is_some_and(|qualified| {
-            LOOP_TYPES.contains(&names::canonical_asyncio_name(&qualified).as_ref())
-        }),
-    }
-}
-
 /// `loop.run_until_complete` for event loop methods, the qualified name otherwise.
 fn shown_name(qualified: &str) -> String {
     match qualified.strip_prefix("asyncio.AbstractEventLoop.") {
@@ -119,12 +68,7 @@ mod tests {
     use crate::{check_source, FixMode};
 
     fn flagged(source: &str) -> Vec<String> {
-        let settings = Settings::only("ASY024").unwrap();
-        check_source(source, settings.rules, &settings, FixMode::Check)
-            .diagnostics
-            .iter()
-            .map(|d| source[d.range].to_string())
-            .collect()
+        crate::linter::flagged_texts(source, "ASY024")
     }
 
     #[test]

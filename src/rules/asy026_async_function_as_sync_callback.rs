@@ -5,13 +5,11 @@
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
 
+use crate::context::{FunctionKind};
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names::coroutines::{
     self, SyncCallbackSink, SYNC_CALLBACK_METHODS, SYNC_CALLBACK_SINKS,
-};
-use crate::rules::coroutine_facts::{
-    coroutine_call, is_imported_name, local_function_kind, resolved_name, FunctionKind,
 };
 use crate::rules::{Hooks, Report, Rule};
 
@@ -77,11 +75,11 @@ fn sink_of(call: &ast::ExprCall, ctx: &Context) -> Option<(&'static SyncCallback
         if !is_candidate {
             return None;
         }
-    } else if !is_imported_name(&call.func, ctx) {
+    } else if !ctx.is_imported_name(&call.func) {
         // Every sink called by a bare name is imported (`from threading import Thread`).
         return None;
     }
-    let name = resolved_name(&call.func, ctx)?;
+    let name = ctx.resolved_name(&call.func)?;
     let sink = SYNC_CALLBACK_SINKS.iter().find(|s| s.callee == name)?;
     // A method of an object is named as written (`executor.submit()`), a function by its
     // qualified name (`asyncio.to_thread()`).
@@ -128,7 +126,7 @@ fn coroutine_function_argument(argument: &Expr, ctx: &Context) -> Option<Problem
         }
         Expr::Call(call) => {
             let first = call.arguments.args.first()?;
-            if resolved_name(&call.func, ctx).as_deref() != Some("functools.partial") {
+            if ctx.resolved_name(&call.func).as_deref() != Some("functools.partial") {
                 return None;
             }
             matches!(first, Expr::Name(_) | Expr::Attribute(_))
@@ -146,7 +144,7 @@ fn coroutine_function_argument(argument: &Expr, ctx: &Context) -> Option<Problem
                     return None;
                 }
             }
-            coroutine_call(body, ctx)
+            ctx.coroutine_call(body)
                 .is_some_and(|callee| callee.is_coroutine)
                 .then_some(Problem::ReturnsCoroutine)
         }
@@ -156,10 +154,10 @@ fn coroutine_function_argument(argument: &Expr, ctx: &Context) -> Option<Problem
 
 /// Does the expression name an `async def` of the module or class, or a coroutine API?
 fn is_coroutine_function(expr: &Expr, ctx: &Context) -> bool {
-    if let Some(kind) = local_function_kind(expr, ctx) {
+    if let Some(kind) = ctx.local_function_kind(expr) {
         return kind == FunctionKind::Coroutine;
     }
-    resolved_name(expr, ctx).is_some_and(|name| coroutines::awaitable_api(&name) == Some(true))
+    ctx.resolved_name(expr).is_some_and(|name| coroutines::awaitable_api(&name) == Some(true))
 }
 
 /// The name at the base of `a.b.c` (`a`), or the name itself.

@@ -17,6 +17,9 @@ use crate::scope::Binding;
 pub struct UnusedAsync {
     /// The functions the walk is inside, innermost last.
     functions: Vec<FunctionState>,
+    /// The module's identifiers, scanned once on the first candidate: asking the source about
+    /// each function's name would cost a scan of the file per `async def`.
+    names: Option<NameIndex>,
 }
 
 struct FunctionState {
@@ -77,13 +80,18 @@ impl Rule for UnusedAsync {
         {
             return;
         }
+        let names = self
+            .names
+            .get_or_insert_with(|| NameIndex::new(ctx.source()));
         let class = enclosing_class(ctx);
         if let Some(class) = class {
             // A method may implement a protocol (`__aenter__`), override a base class's method,
             // or be overridden by a subclass (a class used as a value may be subclassed).
             if class.arguments.as_ref().is_some_and(|a| !a.is_empty())
                 || is_dunder(name)
-                || name_uses(ctx.source(), class.name.as_str(), Receiver::Any).as_value
+                || names
+                    .uses(ctx.source(), class.name.as_str(), Receiver::Any)
+                    .as_value
             {
                 return;
             }
@@ -98,7 +106,7 @@ impl Rule for UnusedAsync {
         } else {
             Receiver::None
         };
-        let uses = name_uses(ctx.source(), name, receiver);
+        let uses = names.uses(ctx.source(), name, receiver);
         if uses.as_value || uses.other_calls > 0 || uses.awaited_calls == 0 {
             return;
         }
@@ -182,8 +190,49 @@ pub(crate) enum Receiver {
 /// expressions inside f-strings included, which is the conservative side for the callers: a
 /// use there is missed, never invented).
 pub(crate) fn name_uses(source: &str, name: &str, receiver: Receiver) -> NameUses {
-    let bytes = source.as_bytes();
     let mut uses = NameUses::default();
+    scan_identifiers(source, |start, end| {
+        if &source[start..end] == name {
+            classify(source, start, end, receiver, &mut uses);
+        }
+    });
+    uses
+}
+
+/// Where each identifier occurs in a source (outside comments and string literals): one scan
+/// answers [`name_uses`] for any number of names.
+pub(crate) struct NameIndex {
+    starts: rustc_hash::FxHashMap<String, Vec<usize>>,
+}
+
+impl NameIndex {
+    pub(crate) fn new(source: &str) -> Self {
+        let mut starts: rustc_hash::FxHashMap<String, Vec<usize>> = Default::default();
+        scan_identifiers(source, |start, end| {
+            let word = &source[start..end];
+            match starts.get_mut(word) {
+                Some(list) => list.push(start),
+                None => {
+                    starts.insert(word.to_string(), vec![start]);
+                }
+            }
+        });
+        Self { starts }
+    }
+
+    /// [`name_uses`] of `name` in the `source` this index was built from.
+    pub(crate) fn uses(&self, source: &str, name: &str, receiver: Receiver) -> NameUses {
+        let mut uses = NameUses::default();
+        for &start in self.starts.get(name).into_iter().flatten() {
+            classify(source, start, start + name.len(), receiver, &mut uses);
+        }
+        uses
+    }
+}
+
+/// Calls `found(start, end)` for each identifier outside comments and string literals.
+fn scan_identifiers(source: &str, mut found: impl FnMut(usize, usize)) {
+    let bytes = source.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
@@ -202,14 +251,13 @@ pub(crate) fn name_uses(source: &str, name: &str, receiver: Receiver) -> NameUse
                 let word = &source[start..i];
                 if i < bytes.len() && matches!(bytes[i], b'"' | b'\'') && is_string_prefix(word) {
                     i = skip_string(bytes, i);
-                } else if word == name {
-                    classify(source, start, i, receiver, &mut uses);
+                } else {
+                    found(start, i);
                 }
             }
             _ => i += 1,
         }
     }
-    uses
 }
 
 fn classify(source: &str, start: usize, end: usize, receiver: Receiver, uses: &mut NameUses) {
@@ -309,16 +357,9 @@ fn is_string_prefix(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Settings;
-    use crate::{check_source, FixMode};
 
     fn flagged(source: &str) -> Vec<String> {
-        let settings = Settings::only("ASY027").unwrap();
-        check_source(source, settings.rules, &settings, FixMode::Check)
-            .diagnostics
-            .iter()
-            .map(|d| source[d.range].to_string())
-            .collect()
+        crate::linter::flagged_texts(source, "ASY027")
     }
 
     #[test]

@@ -7,7 +7,6 @@ use ruff_text_size::Ranged;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
-use crate::rules::coroutine_facts::{coroutine_call, is_imported_name, resolved_name};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]
@@ -24,7 +23,7 @@ impl Rule for BareCoroutineInAsyncioWait {
     fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
         let could_be_wait = match call.func.as_ref() {
             Expr::Attribute(attribute) => attribute.attr.as_str() == "wait",
-            Expr::Name(_) => is_imported_name(&call.func, ctx),
+            Expr::Name(_) => ctx.is_imported_name(&call.func),
             _ => false,
         };
         if !could_be_wait {
@@ -42,7 +41,7 @@ impl Rule for BareCoroutineInAsyncioWait {
             Expr::Generator(comp) => Elements::Comprehension(&comp.elt, &comp.generators),
             _ => return,
         };
-        if resolved_name(&call.func, ctx).as_deref() != Some("asyncio.wait") {
+        if ctx.resolved_name(&call.func).as_deref() != Some("asyncio.wait") {
             return;
         }
         let message = "`asyncio.wait()` is passed coroutines, not tasks; it raises `TypeError` \
@@ -105,7 +104,7 @@ enum Elements<'a> {
 }
 
 fn is_coroutine(call: &ast::ExprCall, ctx: &Context) -> bool {
-    coroutine_call(call, ctx).is_some_and(|callee| callee.is_coroutine)
+    ctx.coroutine_call(call).is_some_and(|callee| callee.is_coroutine)
 }
 
 fn base_name(expr: &Expr) -> Option<&str> {

@@ -2,7 +2,8 @@
 //! `loop.create_task()` that nothing keeps a reference to.
 //!
 //! A dropped result (an expression statement) is reported at once. A task bound to a local name
-//! is a candidate until the end of its function (see `UnusedLocals`, which ASY041 shares).
+//! is a candidate until the end of its function (see `unused_locals`, shared with ASY020 and
+//! ASY041).
 //!
 //! The fix (unsafe) keeps a strong reference: inside a task group it starts the task on the group
 //! (`tg.create_task(...)`, or `tg.start_soon(fn, *args)` on an anyio task group); elsewhere it
@@ -16,14 +17,15 @@
 //!     task.add_done_callback(_background_tasks.discard)
 //! ```
 
-use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::names;
-use crate::rules::task_group_facts::StructuredItem;
+use crate::context::StructuredItem;
+use crate::rules::unused_locals::{bound_name, directly_in_function, UnusedLocals};
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
 
@@ -82,8 +84,8 @@ impl Rule for DanglingTask {
         }
     }
 
-    fn check_expr(&mut self, expr: &Expr, _ctx: &Context, _out: &mut Report) {
-        self.locals.check_expr(expr);
+    fn check_expr(&mut self, expr: &Expr, ctx: &Context, _out: &mut Report) {
+        self.locals.check_expr(expr, ctx);
     }
 
     fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
@@ -437,202 +439,13 @@ fn is_empty_set(binding: &Binding) -> bool {
     )
 }
 
-/// The name the call's result is bound to by `name = call` or `name: T = call`.
-fn bound_name<'a>(call: &ast::ExprCall, ctx: &Context<'a>) -> Option<&'a ast::ExprName> {
-    let (target, value) = match ctx.parent()? {
-        AnyNodeRef::StmtAssign(assign) => match assign.targets.as_slice() {
-            [target] => (target, assign.value.as_ref()),
-            _ => return None,
-        },
-        AnyNodeRef::StmtAnnAssign(assign) => (assign.target.as_ref(), assign.value.as_deref()?),
-        _ => return None,
-    };
-    if value.range() != call.range() {
-        return None;
-    }
-    match target {
-        Expr::Name(name) => Some(name),
-        _ => None,
-    }
-}
-
-/// Is the innermost enclosing `def`/`class` a function (so that an assignment binds a local)?
-pub(crate) fn directly_in_function(ctx: &Context) -> bool {
-    ctx.frames()
-        .iter()
-        .rev()
-        .find_map(|frame| match frame.node {
-            AnyNodeRef::StmtFunctionDef(_) => Some(true),
-            AnyNodeRef::StmtClassDef(_) => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
-}
-
-/// Local names bound in functions to something that must be used again (a task, a result that
-/// holds exceptions), reported when the function ends without loading the name after the
-/// binding (or anywhere in the loop around the binding, which may run after it).
-///
-/// Loads are recorded only while the function has candidates, or inside a loop (where a load
-/// above the binding can run after it); a nested function's loads count for the enclosing
-/// function's candidates (a closure keeps them alive). The owner forwards `check_stmt`,
-/// `check_expr` and `leave_stmt` to it.
-pub(crate) struct UnusedLocals<T> {
-    /// The functions the walk is inside, innermost last.
-    functions: Vec<FunctionState<T>>,
-    /// Candidates pending in all of `functions`.
-    pending: usize,
-}
-
-impl<T> Default for UnusedLocals<T> {
-    fn default() -> Self {
-        Self {
-            functions: Vec::new(),
-            pending: 0,
-        }
-    }
-}
-
-struct FunctionState<T> {
-    def: TextRange,
-    /// The `for`/`while` statements of this function the walk is inside, outermost first.
-    loops: Vec<TextRange>,
-    /// Names loaded in this function (and its nested functions) while recording.
-    loads: Vec<TextRange>,
-    /// Names declared `global` or `nonlocal` here: binding them stores the value elsewhere.
-    declared: Vec<String>,
-    candidates: Vec<Pending<T>>,
-}
-
-struct Pending<T> {
-    name: String,
-    target: TextRange,
-    /// The outermost loop around the binding: a load anywhere in it may run after it.
-    outer_loop: Option<TextRange>,
-    payload: T,
-}
-
-impl<T> UnusedLocals<T> {
-    pub(crate) fn check_stmt(&mut self, stmt: &Stmt) {
-        match stmt {
-            Stmt::FunctionDef(def) => self.functions.push(FunctionState {
-                def: def.range(),
-                loops: Vec::new(),
-                loads: Vec::new(),
-                declared: Vec::new(),
-                candidates: Vec::new(),
-            }),
-            Stmt::For(_) | Stmt::While(_) => {
-                if let Some(function) = self.functions.last_mut() {
-                    function.loops.push(stmt.range());
-                }
-            }
-            Stmt::Global(ast::StmtGlobal { names, .. })
-            | Stmt::Nonlocal(ast::StmtNonlocal { names, .. }) => {
-                if let Some(function) = self.functions.last_mut() {
-                    function
-                        .declared
-                        .extend(names.iter().map(|name| name.to_string()));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    pub(crate) fn check_expr(&mut self, expr: &Expr) {
-        let Expr::Name(name) = expr else { return };
-        let pending = self.pending;
-        let Some(function) = self.functions.last_mut() else {
-            return;
-        };
-        if (pending > 0 || !function.loops.is_empty()) && name.ctx.is_load() {
-            function.loads.push(name.range());
-        }
-    }
-
-    /// The payloads of the candidates that were never used, when `stmt` ends a function.
-    pub(crate) fn leave_stmt(&mut self, stmt: &Stmt, ctx: &Context) -> Vec<T> {
-        match stmt {
-            Stmt::FunctionDef(def)
-                if self
-                    .functions
-                    .last()
-                    .is_some_and(|function| function.def == def.range()) =>
-            {
-                let function = self.functions.pop().expect("checked by the guard");
-                self.resolve(function, ctx)
-            }
-            Stmt::For(_) | Stmt::While(_) => {
-                if let Some(function) = self.functions.last_mut() {
-                    if function.loops.last() == Some(&stmt.range()) {
-                        function.loops.pop();
-                    }
-                }
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// Is `name` declared `global` or `nonlocal` in the current function (so far)?
-    pub(crate) fn is_declared(&self, name: &str) -> bool {
-        self.functions
-            .last()
-            .is_some_and(|function| function.declared.iter().any(|d| d == name))
-    }
-
-    /// Tracks `target` (a name bound in the current function) until the function ends.
-    pub(crate) fn add(&mut self, target: &ast::ExprName, payload: T) {
-        let Some(function) = self.functions.last_mut() else {
-            return;
-        };
-        function.candidates.push(Pending {
-            name: target.id.to_string(),
-            target: target.range(),
-            outer_loop: function.loops.first().copied(),
-            payload,
-        });
-        self.pending += 1;
-    }
-
-    /// The candidates whose name is never loaded after the binding (or anywhere in the loop
-    /// around it); hands the loads on to the enclosing function.
-    fn resolve(&mut self, function: FunctionState<T>, ctx: &Context) -> Vec<T> {
-        self.pending -= function.candidates.len();
-        let mut unused = Vec::new();
-        for candidate in function.candidates {
-            let used = function.loads.iter().any(|load| {
-                ctx.text(*load) == candidate.name
-                    && (load.start() >= candidate.target.end()
-                        || candidate
-                            .outer_loop
-                            .is_some_and(|outer| outer.contains_range(*load)))
-            });
-            if !used {
-                unused.push(candidate.payload);
-            }
-        }
-        if let Some(parent) = self.functions.last_mut() {
-            if self.pending > 0 || !parent.loops.is_empty() {
-                parent.loads.extend(function.loads);
-            }
-        }
-        unused
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::settings::Settings;
     use crate::{check_source, FixMode};
 
     fn flagged(source: &str) -> Vec<String> {
-        let settings = Settings::only("ASY040").unwrap();
-        check_source(source, settings.rules, &settings, FixMode::Check)
-            .diagnostics
-            .iter()
-            .map(|d| source[d.range].to_string())
-            .collect()
+        crate::linter::flagged_texts(source, "ASY040")
     }
 
     fn fixed(source: &str) -> String {

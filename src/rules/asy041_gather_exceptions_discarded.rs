@@ -13,7 +13,7 @@ use ruff_text_size::{Ranged, TextRange};
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::names;
-use crate::rules::asy040_dangling_task::{directly_in_function, UnusedLocals};
+use crate::rules::unused_locals::{directly_in_function, UnusedLocals};
 use crate::rules::{Hooks, Report, Rule};
 
 const HELP: &str = "Check the results for exceptions, or drop `return_exceptions=True` so that \
@@ -85,8 +85,8 @@ impl Rule for GatherExceptionsDiscarded {
         }
     }
 
-    fn check_expr(&mut self, expr: &Expr, _ctx: &Context, _out: &mut Report) {
-        self.locals.check_expr(expr);
+    fn check_expr(&mut self, expr: &Expr, ctx: &Context, _out: &mut Report) {
+        self.locals.check_expr(expr, ctx);
     }
 
     fn check_call(&mut self, call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
@@ -257,16 +257,8 @@ fn starts_work(call: &ast::ExprCall) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::settings::Settings;
-    use crate::{check_source, FixMode};
-
     fn flagged(source: &str) -> Vec<String> {
-        let settings = Settings::only("ASY041").unwrap();
-        check_source(source, settings.rules, &settings, FixMode::Check)
-            .diagnostics
-            .iter()
-            .map(|d| source[d.range].to_string())
-            .collect()
+        crate::linter::flagged_texts(source, "ASY041")
     }
 
     #[test]

@@ -6,7 +6,8 @@ use ruff_text_size::{Ranged, TextRange};
 
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
-use crate::rules::task_group_facts::{body_range, StructuredItem, StructuredKind};
+use crate::context::{body_range, StructuredItem};
+use crate::names::cancel_scopes::StructuredKind;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]

@@ -6,7 +6,7 @@ use ruff_text_size::Ranged;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::rules::asy027_unused_async::{name_uses, Receiver};
-use crate::rules::task_group_facts::StructuredKind;
+use crate::names::cancel_scopes::StructuredKind;
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]

@@ -15,14 +15,15 @@
 //! Findings are held until the `try` statement is left, so that calls in the handler body can
 //! still withdraw them.
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use crate::context::Context;
+use crate::context::{contains_yield, CancelCatch, CaughtCancellation, Context};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::names;
-use crate::rules::cancellation_facts::{CancelCatch, CaughtCancellation};
+use crate::rules::asy027_unused_async::{NameIndex, Receiver};
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
 
@@ -34,6 +35,8 @@ pub struct CancellationSwallowed {
     tries: Vec<OpenTry>,
     /// Findings waiting for the end of their `try` statement.
     pending: Vec<Pending>,
+    /// The module's identifiers, scanned once when a handler first ends its coroutine.
+    names: Option<NameIndex>,
 }
 
 struct FunctionState {
@@ -227,7 +230,7 @@ impl Rule for CancellationSwallowed {
         };
         let flow = analysis.body(&handler.body, 0);
         let bad = flow & BAD;
-        if bad == 0 {
+        if bad == 0 || self.task_ends_quietly(bad, ctx) {
             return;
         }
         let diagnostic = diagnostic(caught, bad, handler, ctx);
@@ -241,6 +244,39 @@ impl Rule for CancellationSwallowed {
 }
 
 impl CancellationSwallowed {
+    /// Does the coroutine end right after swallowing the cancellation, on every path that
+    /// swallows it (`return`, or falling through / `break` to the end of the function without
+    /// another checkpoint), and does nothing in this module await it? Then it is a task's body
+    /// (`create_task(self._reader())`, a framework callback) that ends as asked, only without
+    /// the `CancelledError`: the idiom of background loops and handlers that end quietly. A
+    /// coroutine awaited here would hand its caller a normal return instead of the
+    /// cancellation, and an async generator would hand it to the consumer's task: both still
+    /// count.
+    fn task_ends_quietly(&mut self, bad: Flow, ctx: &Context) -> bool {
+        if bad & (RAISE_OTHER | CONTINUE) != 0 {
+            return false;
+        }
+        let Some(def) = ctx.current_function() else {
+            return false;
+        };
+        if bad & FALLTHROUGH != 0 && !ends_function_after(ctx, Exit::Try) {
+            return false;
+        }
+        if bad & BREAK != 0 && !ends_function_after(ctx, Exit::Loop) {
+            return false;
+        }
+        if contains_yield(&def.body) {
+            return false;
+        }
+        let names = self
+            .names
+            .get_or_insert_with(|| NameIndex::new(ctx.source()));
+        names
+            .uses(ctx.source(), def.name.as_str(), Receiver::Any)
+            .awaited_calls
+            == 0
+    }
+
     /// Counts a checkpoint at `range` that cannot deliver the function's own cancellation in
     /// every open `try` body of this function that contains it.
     fn count_benign_checkpoint(&mut self, range: TextRange, ctx: &Context) {
@@ -369,6 +405,126 @@ impl CancellationSwallowed {
             other => is_cancelled(other),
         }
     }
+}
+
+/// Where a swallowing path leaves the handler's `try` statement.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// After the `try` statement (the handler fell through).
+    Try,
+    /// After the innermost loop around the `try` (the handler `break`s).
+    Loop,
+}
+
+/// Does the current function end without another checkpoint once control leaves the current
+/// handler's `try` statement (or the loop around it) that way: no `await`, `async for`, `async
+/// with` or `yield` in the statements that follow, and no loop that would run them again?
+fn ends_function_after(ctx: &Context, exit: Exit) -> bool {
+    let mut parents = ctx.parents().rev();
+    // The handler's `try` statement.
+    let Some(AnyNodeRef::StmtTry(try_)) = parents.next() else {
+        return false;
+    };
+    let mut child = try_.range();
+    let mut in_loop = exit == Exit::Loop;
+    for parent in parents {
+        let following: &[Stmt] = match parent {
+            AnyNodeRef::StmtFunctionDef(def) => {
+                return !in_loop && no_checkpoint(statements_after(&def.body, child));
+            }
+            AnyNodeRef::StmtFor(ast::StmtFor { body, .. })
+            | AnyNodeRef::StmtWhile(ast::StmtWhile { body, .. }) => {
+                if !in_loop || !body.iter().any(|stmt| stmt.range() == child) {
+                    // Still inside a loop: what follows may run again.
+                    return false;
+                }
+                // The `break` leaves this loop (its `else` does not run).
+                in_loop = false;
+                &[]
+            }
+            AnyNodeRef::StmtIf(if_) => std::iter::once(&if_.body)
+                .chain(if_.elif_else_clauses.iter().map(|clause| &clause.body))
+                .find_map(|body| following_in(body, child))
+                .unwrap_or(&[]),
+            AnyNodeRef::StmtWith(with) => following_in(&with.body, child).unwrap_or(&[]),
+            AnyNodeRef::StmtMatch(match_) => match_
+                .cases
+                .iter()
+                .find_map(|case| following_in(&case.body, child))
+                .unwrap_or(&[]),
+            AnyNodeRef::StmtTry(outer) => {
+                // After the body come the `else` clause; `finally` is cleanup either way.
+                if let Some(rest) = following_in(&outer.body, child) {
+                    if !no_checkpoint(&outer.orelse) {
+                        return false;
+                    }
+                    rest
+                } else {
+                    following_in(&outer.orelse, child).unwrap_or(&[])
+                }
+            }
+            AnyNodeRef::ExceptHandlerExceptHandler(handler) => {
+                following_in(&handler.body, child).unwrap_or(&[])
+            }
+            _ => return false,
+        };
+        if !no_checkpoint(following) {
+            return false;
+        }
+        child = parent.range();
+    }
+    false
+}
+
+/// The statements after `child` in `body`, when `body` holds it.
+fn following_in(body: &[Stmt], child: TextRange) -> Option<&[Stmt]> {
+    let index = body.iter().position(|stmt| stmt.range() == child)?;
+    Some(&body[index + 1..])
+}
+
+fn statements_after(body: &[Stmt], child: TextRange) -> &[Stmt] {
+    following_in(body, child).unwrap_or(&[])
+}
+
+/// Do these statements run without a checkpoint: no `await`, `async for`, `async with`, async
+/// comprehension or `yield` (nested functions, lambdas and classes do not run here)?
+fn no_checkpoint(body: &[Stmt]) -> bool {
+    struct Finder {
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.found {
+                return;
+            }
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::For(ast::StmtFor { is_async: true, .. })
+                | Stmt::With(ast::StmtWith { is_async: true, .. }) => self.found = true,
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.found {
+                return;
+            }
+            match expr {
+                Expr::Await(_) | Expr::Yield(_) | Expr::YieldFrom(_) => self.found = true,
+                Expr::Lambda(_) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+        fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {
+            if comprehension.is_async {
+                self.found = true;
+            } else {
+                visitor::walk_comprehension(self, comprehension);
+            }
+        }
+    }
+    let mut finder = Finder { found: false };
+    finder.visit_body(body);
+    !finder.found
 }
 
 /// Calls that only report or inspect an exception: logging, printing, `isinstance`, `str`.

@@ -17,7 +17,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
-use crate::rules::cancellation_facts::{CancelCatch, CancelScopeCall};
+use crate::context::{CancelCatch, CancelScopeCall};
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
 
@@ -296,16 +296,13 @@ fn is_exempt_await(value: &Expr, ctx: &Context) -> bool {
     if last == "aclose_forcefully" {
         return true;
     }
-    ctx.qualified_name(&call.func).is_some_and(|name| {
-        matches!(
-            name.as_str(),
-            "trio.aclose_forcefully" | "anyio.aclose_forcefully"
-        ) || (matches!(
-            name.as_str(),
-            "trio.lowlevel.cancel_shielded_checkpoint"
-                | "anyio.lowlevel.cancel_shielded_checkpoint"
-        ) && call.arguments.is_empty())
-    })
+    // `trio.lowlevel.cancel_shielded_checkpoint()`, also as trio's own modules reach it
+    // (`from ... import _core`, then `_core.cancel_shielded_checkpoint()`).
+    last == "cancel_shielded_checkpoint"
+        && call.arguments.is_empty()
+        && ctx.qualified_name(&call.func).is_some_and(|name| {
+            name.starts_with("trio.") || name.starts_with("anyio.") || name.starts_with('.')
+        })
 }
 
 fn is_true_literal(expr: &Expr) -> bool {
@@ -314,16 +311,26 @@ fn is_true_literal(expr: &Expr) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::settings::Settings;
-    use crate::{check_source, FixMode};
-
     fn flagged(source: &str) -> Vec<String> {
-        let settings = Settings::only("ASY083").unwrap();
-        check_source(source, settings.rules, &settings, FixMode::Check)
-            .diagnostics
-            .iter()
-            .map(|d| source[d.range].to_string())
-            .collect()
+        crate::linter::flagged_texts(source, "ASY083")
+    }
+
+    #[test]
+    fn trio_own_modules_reach_the_shielded_checkpoint_relatively() {
+        let source = "\
+import trio
+
+from ... import _core
+
+
+async def agen():
+    try:
+        yield 1
+    finally:
+        await _core.cancel_shielded_checkpoint()
+        await _core.checkpoint()
+";
+        assert_eq!(flagged(source), ["await _core.checkpoint()"]);
     }
 
     #[test]
