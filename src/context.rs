@@ -337,7 +337,8 @@ fn library_of(module: &Scope<'_>, path: Option<&std::path::Path>) -> Library {
     } else if module.imports_module("asyncio") {
         Library::Asyncio
     } else {
-        path.and_then(own_package_library).unwrap_or(Library::Asyncio)
+        path.and_then(own_package_library)
+            .unwrap_or(Library::Asyncio)
     }
 }
 

@@ -171,7 +171,10 @@ fn await_position_facts() {
 #[test]
 fn library_from_imports() {
     assert_eq!(library("import trio\nf()\n", None), Library::Trio);
-    assert_eq!(library("from anyio import sleep\nf()\n", None), Library::AnyIO);
+    assert_eq!(
+        library("from anyio import sleep\nf()\n", None),
+        Library::AnyIO
+    );
     assert_eq!(library("import asyncio\nf()\n", None), Library::Asyncio);
     assert_eq!(library("x = f()\n", None), Library::Asyncio);
 }
@@ -179,7 +182,13 @@ fn library_from_imports() {
 #[test]
 fn library_of_trio_and_anyio_own_modules() {
     let root = tempfile::tempdir().unwrap();
-    for package in ["src/trio", "src/trio/_core", "anyio", "anyio/streams", "plain/trio"] {
+    for package in [
+        "src/trio",
+        "src/trio/_core",
+        "anyio",
+        "anyio/streams",
+        "plain/trio",
+    ] {
         std::fs::create_dir_all(root.path().join(package)).unwrap();
     }
     for package in ["src/trio", "src/trio/_core", "anyio", "anyio/streams"] {

@@ -311,7 +311,11 @@ fn check_cr_only(
     let lf = source.replace('\r', "\n");
     let mut outcome = check_and_fix(&lf, path, rules, settings, mode, project, facts);
     outcome.source = outcome.source.replace('\n', "\r");
-    for fix in outcome.diagnostics.iter_mut().filter_map(|d| d.fix.as_mut()) {
+    let fixes = outcome
+        .diagnostics
+        .iter_mut()
+        .filter_map(|d| d.fix.as_mut());
+    for fix in fixes {
         for edit in &mut fix.edits {
             edit.content = edit.content.replace('\n', "\r");
         }
@@ -335,6 +339,8 @@ fn check_and_fix(
     };
     // Fixes that broke the syntax, by (code, flagged text): never retried.
     let mut rejected: Vec<(&'static str, String)> = Vec::new();
+    // The findings of the source as given, should its fixes not settle.
+    let mut original_diagnostics: Option<Vec<Diagnostic>> = None;
     let mut round = 0;
     loop {
         let lint = lint(&outcome.source, path, rules, settings, project, facts);
@@ -357,15 +363,26 @@ fn check_and_fix(
             let mut codes: Vec<&str> = candidates.iter().map(|d| d.code).collect();
             codes.sort_unstable();
             codes.dedup();
+            // Fixes that keep finding something to fix (each round adding the same lines
+            // again) are not written at all: the file stays as it was, with its findings.
+            outcome.source = source.to_string();
+            outcome.fixed = 0;
+            outcome.fixed_codes.clear();
+            for error in &mut outcome.errors {
+                error.range = None;
+            }
             outcome.errors.push(FileError {
                 message: format!(
-                    "fixes did not converge after {MAX_FIX_ROUNDS} rounds ({}); please report this",
+                    "fixes did not converge after {MAX_FIX_ROUNDS} rounds ({}) and were not applied; please report this",
                     codes.join(", ")
                 ),
                 range: None,
             });
-            outcome.diagnostics = lint.diagnostics;
+            outcome.diagnostics = original_diagnostics.unwrap_or(lint.diagnostics);
             return outcome;
+        }
+        if round == 0 {
+            original_diagnostics = Some(lint.diagnostics.clone());
         }
         round += 1;
         match apply_round(&outcome.source, &candidates) {

@@ -341,6 +341,29 @@ fn check_project(
         summaries.extend(extra);
         let closure = started.elapsed();
         let summary_bytes: usize = summaries.iter().map(|s| s.heap_size()).sum();
+        if timings {
+            use crate::project::Target;
+            let (mut functions, mut empty, mut calls, mut names, mut name_bytes, mut members, mut locals, mut blocking) = (0, 0, 0, 0, 0, 0, 0, 0);
+            for summary in &summaries {
+                for f in &summary.functions {
+                    functions += 1;
+                    if f.calls.is_empty() && f.blocking.is_empty() { empty += 1; }
+                    blocking += f.blocking.len();
+                    for c in &f.calls {
+                        calls += 1;
+                        match &c.target {
+                            Target::Name(n) => { names += 1; name_bytes += n.len(); }
+                            Target::Member(_, n) => { members += 1; name_bytes += n.len(); }
+                            Target::Local(_) => locals += 1,
+                        }
+                    }
+                }
+            }
+            let classes: usize = summaries.iter().map(|s| s.classes.len()).sum();
+            let refs: usize = summaries.iter().map(|s| s.referenced_modules.len()).sum();
+            let imports: usize = summaries.iter().map(|s| s.imports.len()).sum();
+            eprintln!("summaries: {functions} functions ({empty} without calls or blocking), {blocking} blocking, {calls} calls ({names} names, {members} members, {locals} local; {name_bytes} name bytes), {classes} classes, {refs} referenced, {imports} imports");
+        }
         let index = ProjectIndex::build(summaries, &crate::project::policy(settings));
         let built = started.elapsed();
 

@@ -922,8 +922,10 @@ fn files_that_vanish_or_cannot_be_read_after_discovery() {
     fs::remove_file(&files[0]).unwrap();
     fs::remove_file(&files[1]).unwrap();
     fs::create_dir(&files[1]).unwrap();
-    let mut settings = Settings::default();
-    settings.unsafe_fixes = true;
+    let settings = Settings {
+        unsafe_fixes: true,
+        ..Settings::default()
+    };
     let results = runner::check_files(&files, &settings, FixMode::Apply, Write::Yes);
     let errors = |i: usize| -> Vec<String> {
         results[i]
@@ -1072,8 +1074,10 @@ fn a_file_changed_while_being_fixed_is_never_overwritten_with_stale_content() {
     let dir = project(&[("a.py", versions[0].as_bytes())]);
     let path = dir.path().join("a.py");
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let mut settings = Settings::default();
-    settings.unsafe_fixes = true;
+    let settings = Settings {
+        unsafe_fixes: true,
+        ..Settings::default()
+    };
     std::thread::scope(|scope| {
         scope.spawn(|| {
             let mut i = 0;

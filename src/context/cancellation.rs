@@ -258,12 +258,15 @@ mod tests {
     /// What the facts say about every `except` clause of every `try`.
     fn probe(source: &str) -> Handlers {
         // The clause-level fact agrees with where it reports.
-        at_handlers(source, |handler: &ast::ExceptHandlerExceptHandler, ctx: &Context| {
-            if let Some(caught) = ctx.caught_cancellation(handler) {
-                assert!(handler.range().contains_range(caught.range));
-            }
-            None::<()>
-        });
+        at_handlers(
+            source,
+            |handler: &ast::ExceptHandlerExceptHandler, ctx: &Context| {
+                if let Some(caught) = ctx.caught_cancellation(handler) {
+                    assert!(handler.range().contains_range(caught.range));
+                }
+                None::<()>
+            },
+        );
         at_statements(source, |stmt: &ast::Stmt, ctx: &Context| {
             let ast::Stmt::Try(try_) = stmt else {
                 return None;

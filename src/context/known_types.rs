@@ -15,8 +15,8 @@ use ruff_python_ast::{self as ast, Expr, Operator};
 use ruff_text_size::Ranged;
 
 use super::Context;
-use crate::names::{self, coroutines};
 use crate::names::blocking_io::{is_path_type, PATH_RETURNING_MEMBERS, PATH_TYPES};
+use crate::names::{self, coroutines};
 use crate::scope::{Binding, Scope, ScopeKind};
 
 /// How many bindings the resolver follows before giving up (`a = b; b = a`, `x = x.next()`).
@@ -112,8 +112,7 @@ impl<'a> Context<'a> {
                     )
                 }
                 Expr::Name(name) => {
-                    let Some(Binding::Local { value: Some(value) }) =
-                        self.lookup(name.id.as_str())
+                    let Some(Binding::Local { value: Some(value) }) = self.lookup(name.id.as_str())
                     else {
                         return false;
                     };

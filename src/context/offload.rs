@@ -7,9 +7,9 @@ use ruff_python_ast::{AnyNodeRef, Expr};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::Context;
+use crate::names;
 use crate::names::blocking_io::CONSUMING_BUILTINS;
 use crate::names::threads::{self, Offload};
-use crate::names;
 
 /// How a call is handed to an API that runs work in a worker thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +132,6 @@ impl<'a> Context<'a> {
             _ => false,
         }
     }
-
 }
 
 #[cfg(test)]

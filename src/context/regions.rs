@@ -88,7 +88,6 @@ impl<'a> Context<'a> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use ruff_python_ast as ast;
@@ -101,10 +100,7 @@ mod tests {
     fn probe(source: &str) -> Vec<(bool, bool)> {
         at_calls(source, |call: &ast::ExprCall, ctx: &Context| {
             probed(call)?;
-            Some((
-                ctx.in_test_code(),
-                ctx.in_type_checking_block(call.range()),
-            ))
+            Some((ctx.in_test_code(), ctx.in_type_checking_block(call.range())))
         })
     }
 
@@ -142,10 +138,7 @@ class ClientTest(Base):
     async def test_unix_socket(self, p):
         p.probe()
 "#;
-        assert_eq!(
-            test_code(plain),
-            [false, false, true, true, false, true]
-        );
+        assert_eq!(test_code(plain), [false, false, true, true, false, true]);
         let with_pytest = "import pytest\n\nasync def helper(p):\n    p.probe()\n";
         assert_eq!(test_code(with_pytest), [true]);
         let fixture = "from pytest_asyncio import fixture\n\nasync def helper(p):\n    p.probe()\n";
@@ -169,7 +162,10 @@ async def f(p):
         p.probe()
 "#;
         assert_eq!(
-            probe(source).into_iter().map(|(_, t)| t).collect::<Vec<_>>(),
+            probe(source)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect::<Vec<_>>(),
             [true, false, true, false]
         );
     }

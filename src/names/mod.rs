@@ -354,7 +354,14 @@ mod tests {
     #[test]
     fn builtins_are_sorted_and_complete() {
         assert!(BUILTINS.windows(2).all(|pair| pair[0] < pair[1]));
-        for name in ["OSError", "ValueError", "BaseException", "ExceptionGroup", "open", "exit"] {
+        for name in [
+            "OSError",
+            "ValueError",
+            "BaseException",
+            "ExceptionGroup",
+            "open",
+            "exit",
+        ] {
             assert!(is_builtin(name), "{name}");
         }
         assert!(!is_builtin("True"));

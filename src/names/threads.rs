@@ -581,7 +581,11 @@ mod tests {
         assert!(offload_api("asyncio.sleep").is_none());
         assert!(offload_api("anyio.wrap_file").unwrap().file);
         assert!(offload_api("anyio.to_process.run_sync").unwrap().process);
-        assert!(!offload_api("asgiref.sync.sync_to_async").unwrap().forwards_positionals);
+        assert!(
+            !offload_api("asgiref.sync.sync_to_async")
+                .unwrap()
+                .forwards_positionals
+        );
         assert_eq!(offload_method("run_in_executor").unwrap().position, 1);
         assert_eq!(offload_method("connect_read_pipe").unwrap().position, 1);
         assert!(offload_method("connect_read_pipe").unwrap().file);

@@ -43,6 +43,10 @@ pub struct Layout {
     root_set: FxHashSet<PathBuf>,
     /// The first segment of every module name seen, and every importable name found in a root.
     top_level: FxHashSet<String>,
+    /// For each importable top-level name, the roots (indices into `roots`) that hold it.
+    holders: FxHashMap<String, Vec<usize>>,
+    /// `find_module` answers.
+    found: FxHashMap<String, Option<PathBuf>>,
 }
 
 impl Layout {
@@ -147,25 +151,35 @@ impl Layout {
         if name.is_empty() || !name.split('.').all(is_identifier) {
             return None;
         }
+        if let Some(known) = self.found.get(name) {
+            return known.clone();
+        }
+        let top = name.split('.').next().unwrap_or(name);
         let relative: PathBuf = name.split('.').collect();
-        for root in &self.roots {
-            let candidate = root.join(&relative);
-            for file in [
+        let mut answer = None;
+        // Only the roots that hold the top-level package or module.
+        for &root in self.holders.get(top).map_or(&[][..], Vec::as_slice) {
+            let candidate = self.roots[root].join(&relative);
+            let file = [
                 candidate.with_extension("py"),
                 candidate.join("__init__.py"),
                 candidate.with_extension("pyi"),
                 candidate.join("__init__.pyi"),
-            ] {
-                if file.is_file() {
-                    return Some(file);
-                }
+            ]
+            .into_iter()
+            .find(|file| file.is_file());
+            if file.is_some() {
+                answer = file;
+                break;
             }
         }
-        None
+        self.found.insert(name.to_string(), answer.clone());
+        answer
     }
 
     fn add_root(&mut self, root: &Path) {
         if self.root_set.insert(root.to_path_buf()) {
+            let position = self.roots.len();
             self.roots.push(root.to_path_buf());
             // What the root makes importable: its modules and packages.
             if let Ok(entries) = std::fs::read_dir(root) {
@@ -177,6 +191,10 @@ impl Layout {
                         module_stem(&path).map(str::to_string)
                     };
                     if let Some(name) = name.filter(|n| is_identifier(n) && n != "__init__") {
+                        let holders = self.holders.entry(name.clone()).or_default();
+                        if !holders.contains(&position) {
+                            holders.push(position);
+                        }
                         self.top_level.insert(name);
                     }
                 }

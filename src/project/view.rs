@@ -128,6 +128,19 @@ impl<'a> ProjectView<'a> {
             .is_none_or(|names| names.contains(top))
     }
 
+    /// Is a qualified name (as the context gives it) certainly a project name: a relative
+    /// import, or a name under a top-level module of the project? (Without a list of the
+    /// project's modules, nothing is certain.)
+    pub fn is_known_project_name(&self, qualified: &str) -> bool {
+        if qualified.starts_with('.') {
+            return true;
+        }
+        let top = qualified.split('.').next().unwrap_or(qualified);
+        self.file
+            .top_level
+            .is_some_and(|names| names.contains(top))
+    }
+
     /// A qualified name as the context gives it (relative imports keep their dots:
     /// `..db.fetch`), made absolute against this module.
     pub fn absolute(&self, qualified: &str) -> Option<String> {

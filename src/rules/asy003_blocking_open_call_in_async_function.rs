@@ -10,7 +10,7 @@ use crate::names::blocking_io::{
     may_be_open_member, ACCEPTS_FILE_OBJECT, IN_MEMORY_FILE_TYPES, OPEN_CALLS, PATH_OPEN_METHODS,
 };
 use crate::rules::blocking::{left_alone, run_in_thread_advice};
-use crate::rules::{Hooks, Report, Rule};
+use crate::rules::{capitalize, Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct BlockingOpenCallInAsyncFunction;
@@ -167,14 +167,6 @@ fn wraps_file_object(call: &ast::ExprCall, ctx: &Context) -> bool {
     });
     file.and_then(|file| ctx.type_of(file))
         .is_some_and(|ty| IN_MEMORY_FILE_TYPES.contains(&ty.as_str()))
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::names::blocking_io::{
     is_filesystem_call, may_be_filesystem_member, LAZY_ITERATORS, PATH_FILESYSTEM_METHODS,
 };
 use crate::rules::blocking::{left_alone, run_in_thread_advice};
-use crate::rules::{Hooks, Report, Rule};
+use crate::rules::{capitalize, Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct BlockingFilesystemCallInAsyncFunction;
@@ -61,9 +61,7 @@ pub fn blocking_filesystem_call(call: &ast::ExprCall, ctx: &Context) -> Option<S
     if LAZY_ITERATORS.contains(&name.as_str()) && !ctx.is_iterated_here(call.range()) {
         return None;
     }
-    if ctx.settings().is_allowed_blocking_call(&name)
-        || left_alone(call, ctx)
-        || ctx.in_test_code()
+    if ctx.settings().is_allowed_blocking_call(&name) || left_alone(call, ctx) || ctx.in_test_code()
     {
         return None;
     }
@@ -150,14 +148,6 @@ fn advice(name: &str, library: Library) -> String {
         }
     }
     in_thread
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names::blocking_clients::{process_call, ProcessCall, PROCESS_CALLS};
 use crate::rules::blocking::{left_alone, run_in_thread_advice};
-use crate::rules::{Hooks, Report, Rule};
+use crate::rules::{capitalize, Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct BlockingSubprocessInAsyncFunction;
@@ -113,13 +113,6 @@ impl Rule for BlockingSubprocessInAsyncFunction {
             .with_help(capitalize(&advice)),
         );
     }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or(String::new(), |first| {
-        first.to_ascii_uppercase().to_string() + chars.as_str()
-    })
 }
 
 #[cfg(test)]

@@ -59,9 +59,7 @@ pub fn blocking_input_call(call: &ast::ExprCall, ctx: &Context) -> Option<String
     if !INPUT_CALLS.contains(&qualified.as_str()) {
         return None;
     }
-    if ctx.settings().is_allowed_blocking_call(&qualified)
-        || left_alone(call, ctx)
-    {
+    if ctx.settings().is_allowed_blocking_call(&qualified) || left_alone(call, ctx) {
         return None;
     }
     Some(match qualified.strip_prefix("builtins.") {

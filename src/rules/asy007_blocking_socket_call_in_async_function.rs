@@ -479,7 +479,6 @@ mod tests {
         assert_eq!(messages(&blocking, &settings).len(), 1);
     }
 
-
     /// At every method call: the callee's text and the socket it shows to be non-blocking.
     fn sockets(source: &str) -> Vec<(String, Option<SocketRef>)> {
         at_calls(source, |call: &ast::ExprCall, ctx: &Context| {

@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::names;
 use crate::names::threads::{self, WaitKind};
 use crate::rules::blocking::{left_alone, to_thread};
-use crate::rules::{Hooks, Report, Rule};
+use crate::rules::{capitalize, Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct BlockingWaitInAsyncFunction {
@@ -287,14 +287,6 @@ fn advice(wait: &BlockingWait, library: Library) -> String {
             format!("pass `wait=False`, or shut it down in a thread with `await {thread}(...)`")
         }
         WaitKind::Other => in_thread,
-    }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -9,7 +9,7 @@ use ruff_text_size::Ranged;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::rules::blocking::left_alone;
-use crate::rules::{Hooks, Report, Rule};
+use crate::rules::{capitalize, Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct ConfiguredBlockingCall;
@@ -63,15 +63,6 @@ pub fn configured_blocking_call<'s>(
         return None;
     }
     Some((name, suggestion))
-}
-
-/// Is the call awaited, an `async with` item, or the iterable of an `async for`?
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,16 @@ impl Rule for OffloadCalledNotPassed {
         if !args.iter().take(2).any(Expr::is_call_expr) {
             return;
         }
+        // Methods known by name alone (`hass.async_add_executor_job`) count as offloads for the
+        // blocking rules, but their jobs are often built by factories this rule cannot see
+        // (`job=lambda router: ...` fields): only an event loop's `run_in_executor` is checked
+        // by name, whatever its receiver.
+        if let Expr::Attribute(attribute) = call.func.as_ref() {
+            let method = attribute.attr.as_str();
+            if method != "run_in_executor" && threads::offload_method(method).is_some() {
+                return;
+            }
+        }
         let Some(offload) = ctx.offload_api(&call.func).filter(|offload| !offload.file) else {
             return;
         };

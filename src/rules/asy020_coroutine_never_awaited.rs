@@ -8,7 +8,7 @@
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use crate::context::{CoroutineCallee};
+use crate::context::CoroutineCallee;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};

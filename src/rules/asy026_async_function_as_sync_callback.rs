@@ -5,7 +5,7 @@
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
 
-use crate::context::{FunctionKind};
+use crate::context::FunctionKind;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::names::coroutines::{
@@ -157,7 +157,8 @@ fn is_coroutine_function(expr: &Expr, ctx: &Context) -> bool {
     if let Some(kind) = ctx.local_function_kind(expr) {
         return kind == FunctionKind::Coroutine;
     }
-    ctx.resolved_name(expr).is_some_and(|name| coroutines::awaitable_api(&name) == Some(true))
+    ctx.resolved_name(expr)
+        .is_some_and(|name| coroutines::awaitable_api(&name) == Some(true))
 }
 
 /// The name at the base of `a.b.c` (`a`), or the name itself.

@@ -6,8 +6,8 @@ use ruff_text_size::Ranged;
 
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
-use crate::rules::asy027_unused_async::{name_uses, Receiver};
 use crate::names::cancel_scopes::StructuredKind;
+use crate::rules::asy027_unused_async::{name_uses, Receiver};
 use crate::rules::{Hooks, Report, Rule};
 
 #[derive(Default)]

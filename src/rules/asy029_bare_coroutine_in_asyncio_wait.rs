@@ -104,7 +104,8 @@ enum Elements<'a> {
 }
 
 fn is_coroutine(call: &ast::ExprCall, ctx: &Context) -> bool {
-    ctx.coroutine_call(call).is_some_and(|callee| callee.is_coroutine)
+    ctx.coroutine_call(call)
+        .is_some_and(|callee| callee.is_coroutine)
 }
 
 fn base_name(expr: &Expr) -> Option<&str> {

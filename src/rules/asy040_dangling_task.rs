@@ -20,11 +20,11 @@
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use crate::context::StructuredItem;
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::names;
-use crate::context::StructuredItem;
 use crate::rules::unused_locals::{bound_name, directly_in_function, UnusedLocals};
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
@@ -286,6 +286,12 @@ fn own_line_indent<'a>(stmt: &Stmt, ctx: &Context<'a>) -> Option<&'a str> {
     let line_start = source[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let indent = &source[line_start..start];
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    // After a backslash continuation the statement only looks like it starts a line: its
+    // block's indentation is that of the line before.
+    let before = source[..line_start].trim_end_matches(['\n', '\r']);
+    if line_start > 0 && before.ends_with('\\') {
         return None;
     }
     let rest = &source[stmt.end().to_usize()..];

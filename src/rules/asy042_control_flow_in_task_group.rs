@@ -4,9 +4,9 @@
 use ruff_python_ast::{AnyNodeRef, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
+use crate::context::{body_range, StructuredItem};
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
-use crate::context::{body_range, StructuredItem};
 use crate::names::cancel_scopes::StructuredKind;
 use crate::rules::{Hooks, Report, Rule};
 

@@ -5,9 +5,9 @@ use ruff_text_size::Ranged;
 
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
-use crate::rules::asy027_unused_async::{name_uses, Receiver};
 use crate::names::cancel_scopes::StructuredKind;
-use crate::rules::{Hooks, Report, Rule};
+use crate::rules::asy027_unused_async::{name_uses, Receiver};
+use crate::rules::{capitalize, Hooks, Report, Rule};
 
 #[derive(Default)]
 pub struct SingleTaskTaskGroup;
@@ -91,13 +91,6 @@ impl Rule for SingleTaskTaskGroup {
 fn mentions(text: &str, name: &str) -> bool {
     let uses = name_uses(text, name, Receiver::Any);
     uses.as_value || uses.awaited_calls + uses.other_calls > 0
-}
-
-fn capitalize(noun: &str) -> String {
-    let mut chars = noun.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 #[cfg(test)]

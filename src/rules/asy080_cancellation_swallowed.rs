@@ -230,7 +230,8 @@ impl Rule for CancellationSwallowed {
         };
         let flow = analysis.body(&handler.body, 0);
         let bad = flow & BAD;
-        if bad == 0 || self.task_ends_quietly(bad, ctx) {
+        // Tests catch cancellation to check what it does, on purpose.
+        if bad == 0 || self.task_ends_quietly(bad, ctx) || ctx.in_test_code() {
             return;
         }
         let diagnostic = diagnostic(caught, bad, handler, ctx);
@@ -249,9 +250,9 @@ impl CancellationSwallowed {
     /// another checkpoint), and does nothing in this module await it? Then it is a task's body
     /// (`create_task(self._reader())`, a framework callback) that ends as asked, only without
     /// the `CancelledError`: the idiom of background loops and handlers that end quietly. A
-    /// coroutine awaited here would hand its caller a normal return instead of the
-    /// cancellation, and an async generator would hand it to the consumer's task: both still
-    /// count.
+    /// coroutine awaited here (or a public module-level function the module never uses: API
+    /// that others await) would hand its caller a normal return instead of the cancellation,
+    /// and an async generator would hand it to the consumer's task: those still count.
     fn task_ends_quietly(&mut self, bad: Flow, ctx: &Context) -> bool {
         if bad & (RAISE_OTHER | CONTINUE) != 0 {
             return false;
@@ -268,13 +269,45 @@ impl CancellationSwallowed {
         if contains_yield(&def.body) {
             return false;
         }
+        let name = def.name.as_str();
+        let private = name.starts_with('_');
+        // The `def`s and classes the function is in, itself included.
+        let mut definitions = ctx
+            .frames()
+            .iter()
+            .rev()
+            .filter_map(|frame| match frame.node {
+                AnyNodeRef::StmtFunctionDef(_) => Some(false),
+                AnyNodeRef::StmtClassDef(_) => Some(true),
+                _ => None,
+            });
+        definitions.next();
+        let (in_class, module_level) = match definitions.next() {
+            Some(is_class) => (is_class, false),
+            None => (false, true),
+        };
+        // Calls that may be of this function: bare ones for a function; for a method, through
+        // `self`/`cls`, and through any object when it is public (`await conn.close()`).
+        let receiver = match (in_class, private) {
+            (false, _) => Receiver::None,
+            (true, true) => Receiver::SelfOrCls,
+            (true, false) => Receiver::Any,
+        };
         let names = self
             .names
             .get_or_insert_with(|| NameIndex::new(ctx.source()));
-        names
-            .uses(ctx.source(), def.name.as_str(), Receiver::Any)
-            .awaited_calls
-            == 0
+        let uses = names.uses(ctx.source(), name, receiver);
+        if uses.awaited_calls > 0 {
+            return false;
+        }
+        // A public module-level coroutine function that the module never uses and no decorator
+        // registers is API: its callers elsewhere await it.
+        let api = module_level
+            && !private
+            && def.decorator_list.is_empty()
+            && uses.other_calls == 0
+            && !uses.as_value;
+        !api
     }
 
     /// Counts a checkpoint at `range` that cannot deliver the function's own cancellation in
@@ -460,7 +493,9 @@ fn ends_function_after(ctx: &Context, exit: Exit) -> bool {
                     }
                     rest
                 } else {
-                    following_in(&outer.orelse, child).unwrap_or(&[])
+                    following_in(&outer.orelse, child)
+                        .or_else(|| following_in(&outer.finalbody, child))
+                        .unwrap_or(&[])
                 }
             }
             AnyNodeRef::ExceptHandlerExceptHandler(handler) => {
@@ -1055,6 +1090,76 @@ mod tests {
         format!(
             "import asyncio\nimport sys\n\n\nasync def f(work, log):\n    try:\n        await work()\n    except asyncio.CancelledError as exc:\n{body}"
         )
+    }
+
+    #[test]
+    fn a_task_that_ends_quietly_is_left_alone() {
+        let task = "\
+import asyncio
+
+
+class Service:
+    def start(self):
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self):
+        while True:
+            try:
+                await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                break
+        self.stopped = True
+";
+        assert!(flagged(task).is_empty());
+        // Work after the loop can block the end: the task does not end as asked.
+        let awaits_after = task.replace(
+            "        self.stopped = True\n",
+            "        await asyncio.sleep(1)\n",
+        );
+        assert_eq!(flagged(&awaits_after).len(), 1);
+        // Awaited in the module, the caller would carry on.
+        let awaited = format!("{task}\n    async def main(self):\n        await self._run()\n");
+        assert_eq!(flagged(&awaited).len(), 1);
+        // A call through another object of a private method is not this method's.
+        let other =
+            format!("{task}\n    async def main(self, other):\n        await other.conn._run()\n");
+        assert!(flagged(&other).is_empty());
+    }
+
+    #[test]
+    fn api_generators_and_tests_are_not_tasks() {
+        let api = "\
+import asyncio
+
+
+async def fetch(client):
+    try:
+        return await client.get()
+    except asyncio.CancelledError:
+        return None
+";
+        assert_eq!(flagged(api).len(), 1);
+        let registered = format!(
+            "import app\n\n\n@app.route('/')\n{}",
+            &api["import asyncio\n\n\n".len()..]
+        );
+        assert!(flagged(&format!("import asyncio\n{registered}")).is_empty());
+        let used =
+            format!("{api}\n\ndef start(client):\n    return asyncio.create_task(fetch(client))\n");
+        assert!(flagged(&used).is_empty());
+        let generator = "\
+import asyncio
+
+
+async def _ticks():
+    try:
+        yield await asyncio.sleep(1)
+    except asyncio.CancelledError:
+        pass
+";
+        assert_eq!(flagged(generator).len(), 1);
+        let test = format!("import pytest\n{api}");
+        assert!(flagged(&test).is_empty());
     }
 
     #[test]

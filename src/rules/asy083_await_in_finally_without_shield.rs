@@ -15,9 +15,9 @@
 use ruff_python_ast::{self as ast, AnyNodeRef, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+use crate::context::{CancelCatch, CancelScopeCall};
 use crate::context::{Context, Library};
 use crate::diagnostic::Diagnostic;
-use crate::context::{CancelCatch, CancelScopeCall};
 use crate::rules::{Hooks, Report, Rule};
 use crate::scope::Binding;
 

@@ -128,7 +128,9 @@ fn check_gather(call: &ast::ExprCall, ctx: &Context, out: &mut Report) {
                 "`{func}()` runs one coroutine per item at once, with no concurrency limit"
             ),
         };
-        out.push(Diagnostic::new("ASY100", call.range(), message).with_help(help(Library::Asyncio)));
+        out.push(
+            Diagnostic::new("ASY100", call.range(), message).with_help(help(Library::Asyncio)),
+        );
         return;
     }
 }
@@ -292,7 +294,10 @@ fn collection_of<'e>(iter: &'e Expr, ctx: &Context) -> &'e Expr {
     for _ in 0..4 {
         let Expr::Call(call) = current else { break };
         if let Expr::Attribute(attribute) = call.func.as_ref() {
-            if matches!(attribute.attr.as_str(), "items" | "keys" | "values" | "copy") {
+            if matches!(
+                attribute.attr.as_str(),
+                "items" | "keys" | "values" | "copy"
+            ) {
                 current = &attribute.value;
                 continue;
             }
@@ -300,9 +305,15 @@ fn collection_of<'e>(iter: &'e Expr, ctx: &Context) -> &'e Expr {
         let wraps = ctx.callee_name(&call.func).is_some_and(|name| {
             matches!(
                 name.as_str(),
-                "builtins.enumerate" | "builtins.list" | "builtins.tuple" | "builtins.set"
-                    | "builtins.sorted" | "builtins.reversed" | "builtins.zip"
-                    | "builtins.iter" | "builtins.frozenset"
+                "builtins.enumerate"
+                    | "builtins.list"
+                    | "builtins.tuple"
+                    | "builtins.set"
+                    | "builtins.sorted"
+                    | "builtins.reversed"
+                    | "builtins.zip"
+                    | "builtins.iter"
+                    | "builtins.frozenset"
             )
         });
         match call.arguments.args.first() {
@@ -435,9 +446,7 @@ fn check_spawn(call: &ast::ExprCall, api: Api, ctx: &Context, out: &mut Report) 
         Some(iter) => format!(
             "`{func}()` in a loop over `{iter}` starts one task per item, with no concurrency limit"
         ),
-        None => format!(
-            "`{func}()` in a loop starts one task per item, with no concurrency limit"
-        ),
+        None => format!("`{func}()` in a loop starts one task per item, with no concurrency limit"),
     };
     out.push(
         Diagnostic::new("ASY100", call.range(), message)
@@ -562,14 +571,12 @@ fn help(library: Library) -> String {
 /// `hass.async_add_executor_job`) is bounded by the pool's size.
 fn is_thread_offload(call: &ast::ExprCall, ctx: &Context) -> bool {
     match call.func.as_ref() {
-        Expr::Attribute(attribute)
-            if OFFLOAD_METHODS.contains(&attribute.attr.as_str()) =>
-        {
-            true
+        Expr::Attribute(attribute) if OFFLOAD_METHODS.contains(&attribute.attr.as_str()) => true,
+        func @ (Expr::Attribute(_) | Expr::Name(_)) => {
+            ctx.qualified_name(func).is_some_and(|name| {
+                OFFLOAD_CALLS.contains(&names::canonical_asyncio_name(&name).as_ref())
+            })
         }
-        func @ (Expr::Attribute(_) | Expr::Name(_)) => ctx.qualified_name(func).is_some_and(|name| {
-            OFFLOAD_CALLS.contains(&names::canonical_asyncio_name(&name).as_ref())
-        }),
         _ => false,
     }
 }

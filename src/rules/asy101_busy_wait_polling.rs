@@ -113,8 +113,14 @@ impl Rule for BusyWaitPolling {
         }
         let library = library_of_name(&body.sleep).unwrap_or(ctx.library());
         let message = match quote(ctx, polled) {
-            Some(cond) => format!("Loop polls `{cond}` with `{}()` until it changes", body.sleep),
-            None => format!("Loop polls a condition with `{}()` until it changes", body.sleep),
+            Some(cond) => format!(
+                "Loop polls `{cond}` with `{}()` until it changes",
+                body.sleep
+            ),
+            None => format!(
+                "Loop polls a condition with `{}()` until it changes",
+                body.sleep
+            ),
         };
         let polls_done = library == Library::Asyncio
             && expr_contains(polled, &mut |e| {
@@ -200,7 +206,11 @@ fn classify_body<'a>(body: &'a [Stmt], ctx: &Context) -> Option<Body<'a>> {
                     match inner {
                         Stmt::Break(_) => leaves = true,
                         Stmt::Return(ret) => {
-                            if ret.value.as_deref().is_some_and(|value| !is_simple_value(value)) {
+                            if ret
+                                .value
+                                .as_deref()
+                                .is_some_and(|value| !is_simple_value(value))
+                            {
                                 return None;
                             }
                             leaves = true;
@@ -258,7 +268,10 @@ fn is_logging_call(call: &ast::ExprCall, ctx: &Context) -> bool {
             matches!(
                 attribute.attr.as_str(),
                 "debug" | "info" | "warning" | "warn" | "error" | "exception" | "critical" | "log"
-            ) && (ctx.text(&*attribute.value).to_ascii_lowercase().contains("log")
+            ) && (ctx
+                .text(&*attribute.value)
+                .to_ascii_lowercase()
+                .contains("log")
                 || ctx
                     .qualified_name(&attribute.value)
                     .is_some_and(|name| name == "logging"))
@@ -313,9 +326,8 @@ fn is_clock(call: &ast::ExprCall, ctx: &Context) -> bool {
             return true;
         }
     }
-    ctx.qualified_name(&call.func).is_some_and(|name| {
-        CLOCKS.contains(&names::canonical_asyncio_name(&name).as_ref())
-    })
+    ctx.qualified_name(&call.func)
+        .is_some_and(|name| CLOCKS.contains(&names::canonical_asyncio_name(&name).as_ref()))
 }
 
 /// A condition that can be polled at all: no `await`, no lambda, and every call a cheap state
@@ -344,12 +356,14 @@ fn is_probe_call(call: &ast::ExprCall, ctx: &Context) -> bool {
             return true;
         }
     }
-    let name = ctx.qualified_name(&call.func).or_else(|| match call.func.as_ref() {
-        Expr::Name(name) if ctx.lookup(name.id.as_str()).is_none() => {
-            Some(format!("builtins.{}", name.id))
-        }
-        _ => None,
-    });
+    let name = ctx
+        .qualified_name(&call.func)
+        .or_else(|| match call.func.as_ref() {
+            Expr::Name(name) if ctx.lookup(name.id.as_str()).is_none() => {
+                Some(format!("builtins.{}", name.id))
+            }
+            _ => None,
+        });
     name.is_some_and(|name| PURE_BUILTINS.contains(&name.as_str()))
 }
 
@@ -382,7 +396,10 @@ fn reads_state(cond: &Expr, body: &Body, ctx: &Context) -> bool {
         return false;
     }
     expr_contains(cond, &mut |e| match e {
-        Expr::Name(name) => !matches!(ctx.lookup(name.id.as_str()), None | Some(Binding::Import(_))),
+        Expr::Name(name) => !matches!(
+            ctx.lookup(name.id.as_str()),
+            None | Some(Binding::Import(_))
+        ),
         Expr::Attribute(_) | Expr::Subscript(_) => true,
         _ => false,
     })
@@ -439,9 +456,7 @@ impl<'a> Visitor<'a> for SyncDeclaration<'_> {
             Stmt::Nonlocal(ast::StmtNonlocal { names, .. })
             | Stmt::Global(ast::StmtGlobal { names, .. }) => {
                 self.found |= self.in_sync_def
-                    && names
-                        .iter()
-                        .any(|name| self.names.contains(&name.as_str()));
+                    && names.iter().any(|name| self.names.contains(&name.as_str()));
             }
             _ => visitor::walk_stmt(self, stmt),
         }
@@ -489,7 +504,10 @@ mod tests {
     fn polling_done_suggests_awaiting() {
         let found =
             check("import asyncio\nasync def f(t):\n    while not t.done():\n        await asyncio.sleep(0)\n");
-        assert!(found[0].1.starts_with("Await the task or future"), "{found:?}");
+        assert!(
+            found[0].1.starts_with("Await the task or future"),
+            "{found:?}"
+        );
     }
 
     #[test]

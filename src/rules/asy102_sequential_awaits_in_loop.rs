@@ -78,7 +78,7 @@ const ORDERED_METHODS: &[&str] = &[
 ];
 
 /// Words that name collections run in order by contract: hooks, callbacks, middleware, steps,
-/// migrations, commands.
+/// migrations, commands, background tasks and jobs.
 const ORDERED_COLLECTION_WORDS: &[&str] = &[
     "hook",
     "callback",
@@ -99,6 +99,10 @@ const ORDERED_COLLECTION_WORDS: &[&str] = &[
     "script",
     "sequence",
     "batch",
+    "task",
+    "func",
+    "function",
+    "job",
 ];
 
 /// Words that name one stateful resource whose operations cannot overlap.
@@ -291,7 +295,11 @@ fn carried_names<'a>(
         for target in targets {
             let mut names = Vec::new();
             target_names(target, &mut names);
-            carried.extend(names.into_iter().filter(|name| !loop_targets.contains(name)));
+            carried.extend(
+                names
+                    .into_iter()
+                    .filter(|name| !loop_targets.contains(name)),
+            );
         }
         false
     });
@@ -301,7 +309,11 @@ fn carried_names<'a>(
 /// Does a call's callee or one of its arguments mention one of `names`?
 fn call_mentions(call: &ast::ExprCall, names: &[&str]) -> bool {
     mentions_any(&call.func, names)
-        || call.arguments.args.iter().any(|arg| mentions_any(arg, names))
+        || call
+            .arguments
+            .args
+            .iter()
+            .any(|arg| mentions_any(arg, names))
         || call
             .arguments
             .keywords
@@ -315,7 +327,9 @@ fn has_word(ident: &str, words: &[&str]) -> bool {
         .to_ascii_lowercase()
         .split('_')
         .filter(|word| !word.is_empty())
-        .any(|word| words.contains(&word) || word.strip_suffix('s').is_some_and(|w| words.contains(&w)))
+        .any(|word| {
+            words.contains(&word) || word.strip_suffix('s').is_some_and(|w| words.contains(&w))
+        })
 }
 
 /// Is a shared connection, session or transaction passed to the call (`count(session, q)`,
@@ -373,7 +387,7 @@ fn is_ordered_operation(call: &ast::ExprCall, targets: &[&str]) -> bool {
         Expr::Name(name) => {
             return matches!(
                 name.id.as_str(),
-                "send" | "receive" | "write" | "emit" | "publish" | "drain"
+                "send" | "receive" | "write" | "emit" | "publish" | "drain" | "dispatch"
             )
         }
         _ => return false,

@@ -54,7 +54,11 @@ impl Rule for UnboundedQueue {
         }
         let qualified = names::canonical_asyncio_name(&qualified);
         let arguments = &call.arguments;
-        if arguments.keywords.iter().any(|keyword| keyword.arg.is_none()) {
+        if arguments
+            .keywords
+            .iter()
+            .any(|keyword| keyword.arg.is_none())
+        {
             return;
         }
         let (message, help) = match qualified.as_ref() {
@@ -93,7 +97,8 @@ fn is_zero_or_negative(expr: &Expr) -> bool {
             matches!(&number.value, ast::Number::Int(value) if value.as_u64() == Some(0))
         }
         Expr::UnaryOp(unary) => {
-            unary.op == ast::UnaryOp::USub && matches!(unary.operand.as_ref(), Expr::NumberLiteral(_))
+            unary.op == ast::UnaryOp::USub
+                && matches!(unary.operand.as_ref(), Expr::NumberLiteral(_))
         }
         _ => false,
     }
@@ -102,9 +107,9 @@ fn is_zero_or_negative(expr: &Expr) -> bool {
 /// `math.inf` or `float("inf")`.
 fn is_infinite(expr: &Expr, ctx: &Context) -> bool {
     match expr {
-        Expr::Attribute(_) | Expr::Name(_) => {
-            ctx.qualified_name(expr).is_some_and(|name| name == "math.inf")
-        }
+        Expr::Attribute(_) | Expr::Name(_) => ctx
+            .qualified_name(expr)
+            .is_some_and(|name| name == "math.inf"),
         Expr::Call(call) => {
             ctx.callee_name(&call.func).as_deref() == Some("builtins.float")
                 && matches!(
@@ -141,6 +146,8 @@ mod tests {
             vec!["`asyncio.Queue()` without a positive `maxsize` is unbounded"]
         );
         assert!(check("import asyncio\nq = asyncio.Queue(1)\n").is_empty());
-        assert!(check("import trio\ns, r = trio.open_memory_channel(max_buffer_size=5)\n").is_empty());
+        assert!(
+            check("import trio\ns, r = trio.open_memory_channel(max_buffer_size=5)\n").is_empty()
+        );
     }
 }

@@ -74,7 +74,11 @@ impl Rule for LockCreatedPerUse {
     fn check_stmt(&mut self, stmt: &Stmt, ctx: &Context, out: &mut Report) {
         if !matches!(
             stmt,
-            Stmt::With(_) | Stmt::Assign(_) | Stmt::AnnAssign(_) | Stmt::Global(_) | Stmt::Nonlocal(_)
+            Stmt::With(_)
+                | Stmt::Assign(_)
+                | Stmt::AnnAssign(_)
+                | Stmt::Global(_)
+                | Stmt::Nonlocal(_)
         ) || !ctx.in_function()
         {
             return;
@@ -105,7 +109,9 @@ impl Rule for LockCreatedPerUse {
                 }
             }
             Stmt::Assign(assign) => {
-                if let ([target], Expr::Call(call)) = (assign.targets.as_slice(), assign.value.as_ref()) {
+                if let ([target], Expr::Call(call)) =
+                    (assign.targets.as_slice(), assign.value.as_ref())
+                {
                     self.add_candidate(target, call, ctx);
                 }
             }
@@ -171,7 +177,8 @@ impl Rule for LockCreatedPerUse {
             return;
         };
         if self.candidates.is_empty() {
-            self.declared.retain(|(function, _)| *function != def.range());
+            self.declared
+                .retain(|(function, _)| *function != def.range());
             return;
         }
         let range = def.range();

@@ -122,14 +122,13 @@ fn is_checkpoint(node: Node) -> bool {
 fn held_under_lock(ctx: &Context) -> bool {
     for frame in ctx.frames().iter().rev() {
         match frame.node {
-            AnyNodeRef::StmtWith(with) => {
+            AnyNodeRef::StmtWith(with)
                 if with
                     .items
                     .iter()
-                    .any(|item| ctx.looks_like_limiter(&item.context_expr))
-                {
-                    return true;
-                }
+                    .any(|item| ctx.looks_like_limiter(&item.context_expr)) =>
+            {
+                return true;
             }
             AnyNodeRef::StmtFunctionDef(_)
             | AnyNodeRef::StmtClassDef(_)
@@ -182,11 +181,7 @@ fn collect_subjects<'a>(test: &'a Expr, ctx: &Context, subjects: &mut Vec<&'a Ex
                 }
             }
         }
-        Expr::Attribute(_) | Expr::Name(_) => {
-            if is_shared(test, ctx) {
-                subjects.push(test);
-            }
-        }
+        Expr::Attribute(_) | Expr::Name(_) if is_shared(test, ctx) => subjects.push(test),
         _ => {}
     }
 }
@@ -330,7 +325,10 @@ impl<'a> Scan<'_, 'a, '_> {
                     return;
                 }
                 self.seen_await |= with.is_async
-                    || with.items.iter().any(|item| contains_await(&item.context_expr));
+                    || with
+                        .items
+                        .iter()
+                        .any(|item| contains_await(&item.context_expr));
                 self.body(&with.body);
             }
             Stmt::Try(try_stmt) => {
@@ -351,12 +349,19 @@ impl<'a> Scan<'_, 'a, '_> {
         // a second task doing the same again is harmless.
         let clears = matches!(
             value,
-            Expr::NoneLiteral(_) | Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. })
+            Expr::NoneLiteral(_)
+                | Expr::BooleanLiteral(ast::ExprBooleanLiteral { value: false, .. })
         );
         if awaited
             && !clears
-            && self.subjects.iter().any(|subject| matches_subject(subject, target))
-            && !self.reported.iter().any(|r| ComparableExpr::from(*r) == ComparableExpr::from(target))
+            && self
+                .subjects
+                .iter()
+                .any(|subject| matches_subject(subject, target))
+            && !self
+                .reported
+                .iter()
+                .any(|r| ComparableExpr::from(*r) == ComparableExpr::from(target))
             && self.settable(target)
         {
             self.reported.push(target);

@@ -70,14 +70,27 @@ pub fn blocking_call(call: &ast::ExprCall, ctx: &Context) -> Option<(&'static st
     use ruff_python_ast::Expr;
     use ruff_text_size::Ranged;
 
-    // Every API these rules know is imported or a builtin: a plain name bound otherwise (a
-    // local, a parameter, a function of the module) is none of them.
+    // Cheap exits first: this runs on every call in sync code. Every API these rules know is
+    // imported or a builtin (`open`, `input`): a plain name bound otherwise (a local, a
+    // parameter, a function of the module) or another builtin is none of them; nor is a name of
+    // the project itself. Configured `blocking-calls` may name anything.
+    let configured = !ctx.settings().blocking_calls.is_empty();
     if let Expr::Name(name) = call.func.as_ref() {
-        if ctx
-            .lookup(name.id.as_str())
-            .is_some_and(|binding| !matches!(binding, crate::scope::Binding::Import(_)))
-        {
-            return None;
+        match ctx.lookup(name.id.as_str()) {
+            Some(crate::scope::Binding::Import(_)) => {}
+            Some(_) => return None,
+            None if !configured && !matches!(name.id.as_str(), "open" | "input") => return None,
+            None => {}
+        }
+    }
+    if !configured {
+        if let Some(name) = ctx.qualified_name(&call.func) {
+            if ctx
+                .project()
+                .is_some_and(|project| project.is_known_project_name(&name))
+            {
+                return None;
+            }
         }
     }
     let offloaded = || {

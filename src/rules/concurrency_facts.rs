@@ -7,7 +7,6 @@
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
 
 use crate::context::{Context, Library};
 use crate::names;
@@ -104,36 +103,79 @@ pub fn is_sleep(qualified: &str) -> bool {
 /// `rate_limit`, `self._lock`, `throttler`, `concurrency`, `mutex`)?
 pub fn is_limiter_identifier(ident: &str) -> bool {
     let lower = ident.to_ascii_lowercase();
-    lower.split('_').filter(|word| !word.is_empty()).any(|word| {
-        word.starts_with("sem")
-            || word.contains("limit")
-            || (word.ends_with("lock") && !word.ends_with("block") && !word.ends_with("clock"))
-            || word.starts_with("throttl")
-            || word.starts_with("concurren")
-            || word == "mutex"
-            || word == "slots"
-            || word == "permits"
-    })
+    lower
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .any(|word| {
+            word.starts_with("sem")
+                || word.contains("limit")
+                || (word.ends_with("lock") && !word.ends_with("block") && !word.ends_with("clock"))
+                || word.starts_with("throttl")
+                || word.starts_with("concurren")
+                || word == "mutex"
+                || word == "slots"
+                || word == "permits"
+        })
 }
 
 /// Does an identifier name things that already exist and are owned, or units of work handed
 /// over by a caller, rather than data to process: `connections`, `clients`, `listeners`,
-/// `handlers`, `callbacks`, `services`, `workers`, `tasks`, `coros`, `awaitables`, `futures`?
+/// `handlers`, `callbacks`, `services`, `workers`, `tasks`, `coros`, `awaitables`, `futures`,
+/// `events` (to wait for)?
 /// Fan-out over those is how broadcast, shutdown, and task combinators work, and
 /// long-running per-item tasks cannot be bounded.
 pub fn names_owned_or_work(ident: &str) -> bool {
     const WORDS: &[&str] = &[
-        "connection", "conn", "socket", "sock", "client", "peer", "subscriber", "subscription",
-        "listener", "handler", "callback", "cb", "receiver", "consumer", "producer", "worker",
-        "server", "service", "channel", "task", "coro", "coroutine", "awaitable", "aw", "future",
-        "fut", "func", "function", "fn", "callable", "generator", "gen", "iterator", "event",
-        "waiter", "watcher", "observer", "stream", "websocket", "ws", "runner",
+        "connection",
+        "conn",
+        "socket",
+        "sock",
+        "client",
+        "peer",
+        "subscriber",
+        "subscription",
+        "listener",
+        "handler",
+        "callback",
+        "cb",
+        "receiver",
+        "consumer",
+        "producer",
+        "worker",
+        "server",
+        "service",
+        "channel",
+        "task",
+        "coro",
+        "coroutine",
+        "awaitable",
+        "aw",
+        "future",
+        "fut",
+        "func",
+        "function",
+        "fn",
+        "callable",
+        "generator",
+        "gen",
+        "iterator",
+        "event",
+        "waiter",
+        "watcher",
+        "observer",
+        "stream",
+        "websocket",
+        "ws",
+        "runner",
     ];
     let lower = ident.to_ascii_lowercase();
-    lower.split('_').filter(|word| !word.is_empty()).any(|word| {
-        let singular = word.strip_suffix('s').unwrap_or(word);
-        WORDS.contains(&word) || WORDS.contains(&singular)
-    })
+    lower
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .any(|word| {
+            let singular = word.strip_suffix('s').unwrap_or(word);
+            WORDS.contains(&word) || WORDS.contains(&singular)
+        })
 }
 
 /// The last identifier of an expression: `self._sem` → `_sem`, `sem` → `sem`,
@@ -257,9 +299,10 @@ pub fn target_names<'a>(target: &'a Expr, names: &mut Vec<&'a str>) {
 /// Does an expression mention one of `names`?
 pub fn mentions_any(expr: &Expr, names: &[&str]) -> bool {
     !names.is_empty()
-        && expr_contains(expr, &mut |e| {
-            matches!(e, Expr::Name(name) if names.contains(&name.id.as_str()))
-        })
+        && expr_contains(
+            expr,
+            &mut |e| matches!(e, Expr::Name(name) if names.contains(&name.id.as_str())),
+        )
 }
 
 /// Adds to `targets` the names a loop body binds from them (`node = nodes.pop(name)`): objects
@@ -269,7 +312,8 @@ pub fn add_item_locals<'a>(body: &'a [Stmt], targets: &mut Vec<&'a str>) {
         body_contains(body, |node| {
             if let Node::Stmt(Stmt::Assign(assign)) = node {
                 if let [Expr::Name(name)] = assign.targets.as_slice() {
-                    if !targets.contains(&name.id.as_str()) && mentions_any(&assign.value, targets) {
+                    if !targets.contains(&name.id.as_str()) && mentions_any(&assign.value, targets)
+                    {
                         targets.push(name.id.as_str());
                     }
                 }
@@ -356,9 +400,11 @@ impl<'a> Context<'a> {
             return false;
         }
         body_contains(&def.body, |node| match node {
-            Node::Expr(Expr::Call(call)) => local_function(&call.func, self).is_some_and(|(callee, _)| {
-                !std::ptr::eq(callee, def) && self.function_is_limited_within(callee, depth + 1)
-            }),
+            Node::Expr(Expr::Call(call)) => {
+                local_function(&call.func, self).is_some_and(|(callee, _)| {
+                    !std::ptr::eq(callee, def) && self.function_is_limited_within(callee, depth + 1)
+                })
+            }
             _ => false,
         })
     }
@@ -372,7 +418,11 @@ impl<'a> Context<'a> {
                 .qualified_name(&call.func)
                 .is_some_and(|name| name == "functools.partial");
             if is_partial {
-                return call.arguments.args.iter().any(|arg| self.looks_like_limiter(arg))
+                return call
+                    .arguments
+                    .args
+                    .iter()
+                    .any(|arg| self.looks_like_limiter(arg))
                     || call
                         .arguments
                         .keywords
@@ -393,7 +443,11 @@ impl<'a> Context<'a> {
     /// limiter passed to it, or a callee limited in this module? Nested calls in the arguments
     /// count (`bounded(fetch(url))` is limited by `bounded`).
     pub fn call_is_limited(&self, call: &ast::ExprCall) -> bool {
-        if call.arguments.args.iter().any(|arg| self.looks_like_limiter(arg))
+        if call
+            .arguments
+            .args
+            .iter()
+            .any(|arg| self.looks_like_limiter(arg))
             || call
                 .arguments
                 .keywords
@@ -472,7 +526,9 @@ impl<'a> Context<'a> {
                 match name.as_str() {
                     "builtins.range" => !args.iter().any(mentions_len),
                     // `zip` stops at its shortest argument.
-                    "builtins.zip" => args.iter().any(|arg| self.is_fixed_iterable_within(arg, depth + 1)),
+                    "builtins.zip" => args
+                        .iter()
+                        .any(|arg| self.is_fixed_iterable_within(arg, depth + 1)),
                     "builtins.enumerate" | "builtins.sorted" | "builtins.reversed"
                     | "builtins.list" | "builtins.tuple" | "builtins.set"
                     | "builtins.frozenset" | "builtins.iter" => args
@@ -507,15 +563,6 @@ pub fn expr_contains<'a>(expr: &'a Expr, found: &mut impl FnMut(&'a Expr) -> boo
     };
     scan.visit_expr(expr);
     scan.hit
-}
-
-/// The source range of a `while`/`for` header: from the keyword to the end of its condition.
-pub fn header_end(stmt: &Stmt) -> Option<ruff_text_size::TextSize> {
-    match stmt {
-        Stmt::While(while_stmt) => Some(while_stmt.test.end()),
-        Stmt::For(for_stmt) => Some(for_stmt.iter.end()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -606,7 +653,15 @@ mod tests {
         ] {
             assert!(is_limiter_identifier(name), "{name}");
         }
-        for name in ["session", "client", "tg", "nursery", "timeout", "items", "block_size"] {
+        for name in [
+            "session",
+            "client",
+            "tg",
+            "nursery",
+            "timeout",
+            "items",
+            "block_size",
+        ] {
             assert!(!is_limiter_identifier(name), "{name}");
         }
     }

@@ -83,6 +83,14 @@ mod asy145_signal_handler_in_async_code;
 /// Findings a hook reports.
 pub type Report = Vec<Diagnostic>;
 
+/// `text` with its first letter in upper case: help texts are built from message fragments.
+pub(crate) fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// Which hooks a rule wants; the walker calls only these.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hooks {
@@ -406,6 +414,10 @@ mod tests {
         assert_eq!(info.name, "asy999");
         assert!(!info.default);
         assert_eq!(info.fix, catalog::FixAvailability::None);
-        assert!(info.summary.contains("invalid catalog page"), "{}", info.summary);
+        assert!(
+            info.summary.contains("invalid catalog page"),
+            "{}",
+            info.summary
+        );
     }
 }

@@ -150,7 +150,7 @@ fn excerpt(text: &str) -> String {
 /// it is rendered for one input in eight.
 fn render(result: &FileResult, fix_mode: bool) {
     let results = std::slice::from_ref(result);
-    let sarif = result.outcome.source.len() % 8 == 0;
+    let sarif = result.outcome.source.len().is_multiple_of(8);
     for &format in OutputFormat::ALL {
         if format == OutputFormat::Sarif && !sarif {
             continue;
