@@ -141,7 +141,10 @@ impl<'a> Context<'a> {
     }
 
     /// Sets the project view (the linter calls this after `new`).
-    pub(crate) fn with_project(mut self, project: Option<&'a crate::project::ProjectView<'a>>) -> Self {
+    pub(crate) fn with_project(
+        mut self,
+        project: Option<&'a crate::project::ProjectView<'a>>,
+    ) -> Self {
         self.project = project;
         self
     }

@@ -199,7 +199,15 @@ pub fn check_source_at(
     mode: FixMode,
 ) -> FileOutcome {
     if !crate::project::wanted(rules) {
-        return check_in_project(source, path, rules, settings, mode, None, &mut ProjectFacts::default());
+        return check_in_project(
+            source,
+            path,
+            rules,
+            settings,
+            mode,
+            None,
+            &mut ProjectFacts::default(),
+        );
     }
     // The index of a single source is still an index: same-module helpers (ASY014) and
     // functions are known after a first pass; the source is checked again only when an answer
@@ -283,7 +291,11 @@ pub fn check_in_project(
 
 /// The summary of a file the run does not check (summary only: no rules run, nothing is
 /// reported), for the project index.
-pub fn summarize(source: &str, path: Option<&Path>, project: &FileProject) -> Option<ModuleSummary> {
+pub fn summarize(
+    source: &str,
+    path: Option<&Path>,
+    project: &FileProject,
+) -> Option<ModuleSummary> {
     let mut facts = ProjectFacts::default();
     let file = FileProject {
         collect: true,
@@ -291,7 +303,14 @@ pub fn summarize(source: &str, path: Option<&Path>, project: &FileProject) -> Op
         ..*project
     };
     let settings = Settings::default();
-    lint(source, path, RuleSet::empty(), &settings, Some(&file), &mut facts);
+    lint(
+        source,
+        path,
+        RuleSet::empty(),
+        &settings,
+        Some(&file),
+        &mut facts,
+    );
     facts.summary
 }
 

@@ -343,17 +343,34 @@ fn check_project(
         let summary_bytes: usize = summaries.iter().map(|s| s.heap_size()).sum();
         if timings {
             use crate::project::Target;
-            let (mut functions, mut empty, mut calls, mut names, mut name_bytes, mut members, mut locals, mut blocking) = (0, 0, 0, 0, 0, 0, 0, 0);
+            let (
+                mut functions,
+                mut empty,
+                mut calls,
+                mut names,
+                mut name_bytes,
+                mut members,
+                mut locals,
+                mut blocking,
+            ) = (0, 0, 0, 0, 0, 0, 0, 0);
             for summary in &summaries {
                 for f in &summary.functions {
                     functions += 1;
-                    if f.calls.is_empty() && f.blocking.is_empty() { empty += 1; }
+                    if f.calls.is_empty() && f.blocking.is_empty() {
+                        empty += 1;
+                    }
                     blocking += f.blocking.len();
                     for c in &f.calls {
                         calls += 1;
                         match &c.target {
-                            Target::Name(n) => { names += 1; name_bytes += n.len(); }
-                            Target::Member(_, n) => { members += 1; name_bytes += n.len(); }
+                            Target::Name(n) => {
+                                names += 1;
+                                name_bytes += n.len();
+                            }
+                            Target::Member(_, n) => {
+                                members += 1;
+                                name_bytes += n.len();
+                            }
                             Target::Local(_) => locals += 1,
                         }
                     }
@@ -369,23 +386,20 @@ fn check_project(
 
         // Pass 2: files whose questions the index answers.
         let rechecked = std::sync::atomic::AtomicUsize::new(0);
-        results
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, result)| {
-                let module_id = module_ids[i];
-                if !questions[i].iter().any(|q| q.matters(&index, module_id)) {
-                    return;
-                }
-                let file = FileProject {
-                    index: Some(&index),
-                    module_id,
-                    collect: false,
-                    ..file_project(i)
-                };
-                second_pass(result, &files[i], settings, mode, &file);
-                rechecked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            });
+        results.par_iter_mut().enumerate().for_each(|(i, result)| {
+            let module_id = module_ids[i];
+            if !questions[i].iter().any(|q| q.matters(&index, module_id)) {
+                return;
+            }
+            let file = FileProject {
+                index: Some(&index),
+                module_id,
+                collect: false,
+                ..file_project(i)
+            };
+            second_pass(result, &files[i], settings, mode, &file);
+            rechecked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
         if timings {
             let asked: usize = questions.iter().map(Vec::len).sum();
             eprintln!(
@@ -489,7 +503,15 @@ fn second_pass(
     let display = result.path.clone();
     let source_for_panic = first.source.clone();
     let outcome = guarded(&source_for_panic, || {
-        crate::linter::recheck(&original, first, Some(&display), rules, settings, mode, project)
+        crate::linter::recheck(
+            &original,
+            first,
+            Some(&display),
+            rules,
+            settings,
+            mode,
+            project,
+        )
     });
     result.outcome = outcome;
     result.original = original;
@@ -507,7 +529,13 @@ fn write_fixes(result: &mut FileResult, path: &Path, settings: &Settings) {
     fixed.push_str(&result.outcome.source);
     if let Err(message) = atomic::replace(path, expected.as_bytes(), fixed.as_bytes()) {
         let rules = settings.rules_for(path);
-        let original = check_text(&result.path, &result.original, rules, settings, FixMode::Check);
+        let original = check_text(
+            &result.path,
+            &result.original,
+            rules,
+            settings,
+            FixMode::Check,
+        );
         result.outcome = original.outcome;
         result.outcome.errors.push(FileError {
             message,

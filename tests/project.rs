@@ -133,7 +133,10 @@ fn namespace_packages() {
     let output = asyncheck(dir.path(), &["plugins/auth/api.py"]);
     assert_eq!(
         codes(&output),
-        ["plugins/auth/api.py:6:5: ASY020", "plugins/auth/api.py:7:5: ASY014"],
+        [
+            "plugins/auth/api.py:6:5: ASY020",
+            "plugins/auth/api.py:7:5: ASY014"
+        ],
         "{:?}",
         findings(&output)
     );

@@ -54,7 +54,10 @@ fn assert_strict(root: &Path, file: &str) {
     let found = findings(root, file);
     assert_eq!(found.len(), 2, "{file}: {found:#?}");
     assert!(found.iter().any(|m| m.contains("`client`")), "{found:#?}");
-    assert!(found.iter().any(|m| m.contains("`test_unmarked`")), "{found:#?}");
+    assert!(
+        found.iter().any(|m| m.contains("`test_unmarked`")),
+        "{found:#?}"
+    );
 }
 
 fn assert_silent(root: &Path, file: &str) {

@@ -110,34 +110,36 @@ impl Collector {
         // A `def`, `class` or import that an assignment rebinds is not a function the index
         // knows. (Several `def`s of a name — overloads, conditional definitions — leave the
         // last one; a `def` and an import of the same name are settled by the index.)
-        let defined = |name: &Box<str>| {
+        let defined = |name: &str| {
             names.imported.contains(name)
                 || summary
                     .functions
                     .iter()
-                    .any(|f| f.parent == Parent::Module && &f.name == name)
+                    .any(|f| f.parent == Parent::Module && &*f.name == name)
                 || summary
                     .classes
                     .iter()
-                    .any(|c| c.parent == Parent::Module && &c.name == name)
+                    .any(|c| c.parent == Parent::Module && &*c.name == name)
         };
         let mut other: Vec<Box<str>> = names
             .assigned
             .iter()
-            .filter(|name| defined(name))
+            .filter(|name| defined(name.as_ref()))
             .cloned()
             .collect();
         other.sort();
         summary.other_members = other;
-        let mut attributes: Vec<((u32, Box<str>), Option<Target>)> =
-            std::mem::take(&mut self.attribute_types).into_iter().collect();
+        let mut attributes: Vec<_> = std::mem::take(&mut self.attribute_types)
+            .into_iter()
+            .collect();
         attributes.sort_by(|a, b| a.0.cmp(&b.0));
         for ((class, attribute), target) in attributes {
             if let Some(class) = summary.classes.get_mut(class as usize) {
                 class.attributes.push((attribute, target));
             }
         }
-        let mut referenced: Vec<Box<str>> = std::mem::take(&mut self.referenced).into_iter().collect();
+        let mut referenced: Vec<Box<str>> =
+            std::mem::take(&mut self.referenced).into_iter().collect();
         referenced.sort();
         summary.referenced_modules = referenced;
         summary
@@ -227,9 +229,9 @@ impl Collector {
         let mut bases = Vec::new();
         for base in class.bases() {
             let base = map_subscript(base);
-            let memberless = ctx.qualified_name(base).is_some_and(|name| {
-                MEMBERLESS_BASES.contains(&name.as_str())
-            });
+            let memberless = ctx
+                .qualified_name(base)
+                .is_some_and(|name| MEMBERLESS_BASES.contains(&name.as_str()));
             if memberless {
                 continue;
             }
@@ -308,7 +310,10 @@ impl Collector {
             return;
         }
         let Some(position) = owner else { return };
-        let Open::Function { index, receiver, .. } = &self.open[position] else {
+        let Open::Function {
+            index, receiver, ..
+        } = &self.open[position]
+        else {
             return;
         };
         let index = *index;
@@ -664,7 +669,10 @@ async def asynchronous():
             .iter()
             .map(|site| (site.code, &*site.name, site.line))
             .collect();
-        assert_eq!(blocking, [("ASY001", "time.sleep", 10), ("ASY003", "open", 12)]);
+        assert_eq!(
+            blocking,
+            [("ASY001", "time.sleep", 10), ("ASY003", "open", 12)]
+        );
         let chained = function(&summary, "chained");
         let calls: Vec<(String, bool)> = chained
             .calls
@@ -740,9 +748,6 @@ helper = wrap(helper)
             ]
         );
         assert_eq!(summary.other_members, [Box::<str>::from("helper")]);
-        assert_eq!(
-            summary.imports,
-            [("Base".into(), "app.base.Base".into())]
-        );
+        assert_eq!(summary.imports, [("Base".into(), "app.base.Base".into())]);
     }
 }

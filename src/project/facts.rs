@@ -60,7 +60,9 @@ impl<'a> Context<'a> {
                             Some(Target::Member(class.start().to_u32(), method.into()))
                         }
                         // `repo = Repo()` then `repo.fetch()`.
-                        Binding::Local { value: Some(Expr::Call(call)) } => {
+                        Binding::Local {
+                            value: Some(Expr::Call(call)),
+                        } => {
                             let class = self.module_class_called(call)?;
                             Some(Target::Member(class.start().to_u32(), method.into()))
                         }

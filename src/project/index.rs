@@ -165,14 +165,15 @@ impl ProjectIndex {
                 entry.by_offset.insert(function.start, Entity::Function(id));
             }
             // Members: later definitions win, names bound otherwise hide them.
-            let bind = |members: &mut FxHashMap<Box<str>, Member>, name: &str, e: Entity| {
-                match members.get(name) {
+            let bind =
+                |members: &mut FxHashMap<Box<str>, Member>, name: &str, e: Entity| match members
+                    .get(name)
+                {
                     Some(Member::Other) => {}
                     _ => {
                         members.insert(name.into(), Member::Entity(e));
                     }
-                }
-            };
+                };
             for (local, class) in summary.classes.iter().enumerate() {
                 let e = Entity::Class(first_class + local as u32);
                 match class.parent {
@@ -293,7 +294,10 @@ impl ProjectIndex {
             },
             Entity::Module(_) => return None,
         };
-        if !self.functions[function as usize].kind.runs_when_called(consumed) {
+        if !self.functions[function as usize]
+            .kind
+            .runs_when_called(consumed)
+        {
             return None;
         }
         self.chain_from(function)
@@ -460,7 +464,9 @@ impl ProjectIndex {
         let mut edges: Vec<(u32, u32)> = Vec::new();
         for (caller, sites) in &calls {
             for site in sites {
-                let Some(entity) = self.resolve(Some(self.functions[*caller as usize].module), &site.target) else {
+                let Some(entity) =
+                    self.resolve(Some(self.functions[*caller as usize].module), &site.target)
+                else {
                     continue;
                 };
                 let (callee, consumed) = match entity {
@@ -472,7 +478,11 @@ impl ProjectIndex {
                     },
                     Entity::Module(_) => continue,
                 };
-                if callee != *caller && self.functions[callee as usize].kind.runs_when_called(consumed) {
+                if callee != *caller
+                    && self.functions[callee as usize]
+                        .kind
+                        .runs_when_called(consumed)
+                {
                     edges.push((callee, *caller));
                 }
             }
@@ -552,7 +562,12 @@ mod tests {
         }
     }
 
-    fn blocks(mut f: FunctionSummary, code: &'static str, name: &str, line: u32) -> FunctionSummary {
+    fn blocks(
+        mut f: FunctionSummary,
+        code: &'static str,
+        name: &str,
+        line: u32,
+    ) -> FunctionSummary {
         f.blocking.push(BlockingSite {
             code,
             name: name.into(),
@@ -601,10 +616,16 @@ mod tests {
         ));
         let mut io = module("app.io", "app/io.py");
         // A cycle that does not block, and the function that does.
-        io.functions.push(calls(function("ping", 0, Kind::Sync), Target::Local(5)));
-        io.functions.push(calls(function("pong", 5, Kind::Sync), Target::Local(0)));
         io.functions
-            .push(blocks(function("read", 20, Kind::Sync), "ASY003", "open", 7));
+            .push(calls(function("ping", 0, Kind::Sync), Target::Local(5)));
+        io.functions
+            .push(calls(function("pong", 5, Kind::Sync), Target::Local(0)));
+        io.functions.push(blocks(
+            function("read", 20, Kind::Sync),
+            "ASY003",
+            "open",
+            7,
+        ));
         let mut init = module("app", "app/__init__.py");
         init.is_package = true;
         init.imports
@@ -613,13 +634,21 @@ mod tests {
         let chain = index
             .blocking_chain(None, &name("app.config.load_config"), false)
             .unwrap();
-        assert_eq!(chain.display(), "load_config -> read_settings -> read -> open");
+        assert_eq!(
+            chain.display(),
+            "load_config -> read_settings -> read -> open"
+        );
         assert_eq!(chain.location, "app/io.py:7");
         assert_eq!(chain.code, "ASY003");
-        assert_eq!(index.blocking_chain(None, &name("app.io.ping"), false), None);
+        assert_eq!(
+            index.blocking_chain(None, &name("app.io.ping"), false),
+            None
+        );
         // Local targets resolve in their module.
         let config_id = index.module_named("app.config");
-        assert!(index.blocking_chain(config_id, &Target::Local(10), false).is_some());
+        assert!(index
+            .blocking_chain(config_id, &Target::Local(10), false)
+            .is_some());
     }
 
     #[test]
@@ -631,10 +660,18 @@ mod tests {
         ));
         m.functions
             .push(calls(function("b", 10, Kind::Sync), Target::Local(20)));
-        m.functions
-            .push(blocks(function("c", 20, Kind::Sync), "ASY001", "time.sleep", 3));
-        m.functions
-            .push(blocks(function("d", 30, Kind::Sync), "ASY011", "db.query", 4));
+        m.functions.push(blocks(
+            function("c", 20, Kind::Sync),
+            "ASY001",
+            "time.sleep",
+            3,
+        ));
+        m.functions.push(blocks(
+            function("d", 30, Kind::Sync),
+            "ASY011",
+            "db.query",
+            4,
+        ));
         let policy = BlockingPolicy {
             counts: Box::new(|code| code != "ASY011"),
             allowed: Box::new(|name| name == "m.b"),
@@ -649,23 +686,41 @@ mod tests {
     #[test]
     fn lazy_cached_and_async_functions_do_not_block_when_called() {
         let mut m = module("m", "m.py");
-        m.functions
-            .push(blocks(function("gen", 0, Kind::SyncLazy), "ASY003", "open", 1));
-        m.functions
-            .push(blocks(function("cached", 10, Kind::Cached), "ASY003", "open", 2));
-        m.functions
-            .push(calls(function("calls_gen", 20, Kind::Sync), Target::Local(0)));
+        m.functions.push(blocks(
+            function("gen", 0, Kind::SyncLazy),
+            "ASY003",
+            "open",
+            1,
+        ));
+        m.functions.push(blocks(
+            function("cached", 10, Kind::Cached),
+            "ASY003",
+            "open",
+            2,
+        ));
+        m.functions.push(calls(
+            function("calls_gen", 20, Kind::Sync),
+            Target::Local(0),
+        ));
         let mut iterates = function("iterates_gen", 30, Kind::Sync);
         iterates.calls.push(CallSite {
             target: Target::Local(0),
             consumed: true,
         });
         m.functions.push(iterates);
-        m.functions
-            .push(calls(function("calls_cached", 40, Kind::Sync), Target::Local(10)));
+        m.functions.push(calls(
+            function("calls_cached", 40, Kind::Sync),
+            Target::Local(10),
+        ));
         let index = ProjectIndex::build(vec![m], &everything());
-        assert_eq!(index.blocking_chain(None, &name("m.calls_gen"), false), None);
-        assert_eq!(index.blocking_chain(None, &name("m.calls_cached"), false), None);
+        assert_eq!(
+            index.blocking_chain(None, &name("m.calls_gen"), false),
+            None
+        );
+        assert_eq!(
+            index.blocking_chain(None, &name("m.calls_cached"), false),
+            None
+        );
         assert_eq!(
             index
                 .blocking_chain(None, &name("m.iterates_gen"), false)
@@ -760,7 +815,10 @@ mod tests {
             "Settings.__init__ -> open"
         );
         assert_eq!(
-            index.blocking_chain(None, &name("m.make"), false).unwrap().display(),
+            index
+                .blocking_chain(None, &name("m.make"), false)
+                .unwrap()
+                .display(),
             "make -> Settings.__init__ -> open"
         );
         assert_eq!(index.module_named("t"), None);

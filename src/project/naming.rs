@@ -73,10 +73,7 @@ impl Layout {
         let mut current = dir.clone();
         let base = if self.is_package_dir(&current) {
             // Up the chain of packages.
-            loop {
-                let Some(name) = folder_identifier(&current) else {
-                    break;
-                };
+            while let Some(name) = folder_identifier(&current) {
                 if !self.is_package_dir(&current) {
                     break;
                 }
@@ -186,7 +183,9 @@ impl Layout {
                 for entry in entries.flatten() {
                     let path = entry.path();
                     let name = if path.is_dir() {
-                        path.file_name().and_then(|n| n.to_str()).map(str::to_string)
+                        path.file_name()
+                            .and_then(|n| n.to_str())
+                            .map(str::to_string)
                     } else {
                         module_stem(&path).map(str::to_string)
                     };
@@ -270,7 +269,12 @@ pub fn is_identifier(name: &str) -> bool {
 /// The absolute module a relative import names: `level` dots and `rest` (`..db.fetch` is level 2,
 /// rest `db.fetch`) from module `module` (a package's `__init__` when `is_package`). `None` when
 /// the dots climb above the top package.
-pub fn resolve_relative(module: &str, is_package: bool, level: usize, rest: &str) -> Option<String> {
+pub fn resolve_relative(
+    module: &str,
+    is_package: bool,
+    level: usize,
+    rest: &str,
+) -> Option<String> {
     let mut parts: Vec<&str> = module.split('.').collect();
     if !is_package {
         parts.pop();
@@ -338,7 +342,10 @@ mod tests {
         assert!(layout.is_project_top_level("app"));
         assert!(layout.is_project_top_level("plugins"));
         assert_eq!(layout.find_module("app.db"), Some(db));
-        assert_eq!(layout.find_module("app"), Some(root.join("src/app/__init__.py")));
+        assert_eq!(
+            layout.find_module("app"),
+            Some(root.join("src/app/__init__.py"))
+        );
         assert_eq!(layout.find_module("app.missing"), None);
     }
 

@@ -168,10 +168,17 @@ impl ModuleSummary {
                     + c.name.len()
                     + c.bases.len() * std::mem::size_of::<Option<Target>>()
                     + c.other_members.iter().map(|m| m.len() + 16).sum::<usize>()
-                    + c.attributes.iter().map(|(a, _)| a.len() + 40).sum::<usize>()
+                    + c.attributes
+                        .iter()
+                        .map(|(a, _)| a.len() + 40)
+                        .sum::<usize>()
             })
             .sum();
-        let imports: usize = self.imports.iter().map(|(a, b)| a.len() + b.len() + 32).sum();
+        let imports: usize = self
+            .imports
+            .iter()
+            .map(|(a, b)| a.len() + b.len() + 32)
+            .sum();
         functions + classes + imports
     }
 }

@@ -123,9 +123,7 @@ impl<'a> ProjectView<'a> {
     /// Could a dotted name be a project name (its first segment is a project module's)?
     pub fn is_project_name(&self, name: &str) -> bool {
         let top = name.split('.').next().unwrap_or(name);
-        self.file
-            .top_level
-            .is_none_or(|names| names.contains(top))
+        self.file.top_level.is_none_or(|names| names.contains(top))
     }
 
     /// Is a qualified name (as the context gives it) certainly a project name: a relative
@@ -136,9 +134,7 @@ impl<'a> ProjectView<'a> {
             return true;
         }
         let top = qualified.split('.').next().unwrap_or(qualified);
-        self.file
-            .top_level
-            .is_some_and(|names| names.contains(top))
+        self.file.top_level.is_some_and(|names| names.contains(top))
     }
 
     /// A qualified name as the context gives it (relative imports keep their dots:
@@ -301,11 +297,23 @@ mod tests {
         };
         let view = ProjectView::new(file, parsed.syntax());
         // `from . import db` then `db.fetch` reads `..db.fetch` in the scope.
-        assert_eq!(view.absolute("..db.fetch").as_deref(), Some("app.api.db.fetch"));
-        assert_eq!(view.absolute(".models.User").as_deref(), Some("app.api.models.User"));
-        assert_eq!(view.absolute("..core.base.X").as_deref(), Some("app.core.base.X"));
+        assert_eq!(
+            view.absolute("..db.fetch").as_deref(),
+            Some("app.api.db.fetch")
+        );
+        assert_eq!(
+            view.absolute(".models.User").as_deref(),
+            Some("app.api.models.User")
+        );
+        assert_eq!(
+            view.absolute("..core.base.X").as_deref(),
+            Some("app.core.base.X")
+        );
         // Not imported at module level: the dots are the level.
-        assert_eq!(view.absolute(".other.f").as_deref(), Some("app.api.other.f"));
+        assert_eq!(
+            view.absolute(".other.f").as_deref(),
+            Some("app.api.other.f")
+        );
         assert_eq!(view.absolute("app.util.f").as_deref(), Some("app.util.f"));
         let imports = view.project_imports();
         assert!(imports.contains(&("U".into(), "app.api.models.User".into())));

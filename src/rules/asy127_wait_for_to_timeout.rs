@@ -81,6 +81,14 @@ impl Rule for WaitForToTimeout {
     }
 }
 
+/// Can the expression follow `await` without parentheses? Only primaries can.
+fn binds_to_await(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Name(_) | Expr::Call(_) | Expr::Attribute(_) | Expr::Subscript(_)
+    )
+}
+
 /// The statement whose value is the `await` of the current call: an expression statement or an
 /// assignment to one target.
 fn awaiting_statement<'a>(ctx: &Context<'a>) -> Option<&'a Stmt> {
@@ -141,6 +149,11 @@ fn fix(
     ctx: &Context,
 ) -> Option<Fix> {
     let source = ctx.source();
+    // `wait_for(await x, t)` waits for the *result* of `x`; `await await x` would not parse,
+    // and what the author meant is not ours to guess.
+    if awaitable.is_await_expr() {
+        return None;
+    }
     // `wait_for` evaluates the awaitable's expression before the timeout; the rewrite the
     // other way round. Fine when either one has no side effects.
     if !is_side_effect_free(awaitable) && !is_side_effect_free(timeout) {
@@ -201,7 +214,12 @@ fn fix(
     )?;
     let timeout_text = ctx.text(timeout);
     let (reference, import) = ctx.reference_to("asyncio", "timeout");
-    let body = format!("{before}await {awaitable_text}{after}");
+    // `await` binds tighter than any operator: `wait_for(x or y, 1)` must become `await (x or y)`.
+    let body = if binds_to_await(awaitable) {
+        format!("{before}await {awaitable_text}{after}")
+    } else {
+        format!("{before}await ({awaitable_text}){after}")
+    };
     let replacement =
         format!("async with {reference}({timeout_text}):{newline}{indent}{unit}{body}");
     let mut edits = vec![Edit::replace(stmt.range(), replacement)];
@@ -382,6 +400,22 @@ mod tests {
         assert_eq!(count(source, PythonVersion { minor: 10 }), 0);
         assert_eq!(count(source, PythonVersion::PY311), 1);
         assert_eq!(count(source, PythonVersion { minor: 14 }), 1);
+    }
+
+    #[test]
+    fn an_awaited_argument_is_reported_but_not_rewritten() {
+        let source = "import asyncio\n\n\nasync def f(r):\n    await asyncio.wait_for(await r.read(), timeout=1)\n";
+        assert_eq!(count(source, PythonVersion::PY311), 1);
+        assert_eq!(fixed(source), source);
+    }
+
+    #[test]
+    fn an_operator_expression_is_parenthesized() {
+        let source = "import asyncio\n\n\nasync def f(x, y):\n    await asyncio.wait_for(x or y, timeout=1)\n";
+        assert_eq!(
+            fixed(source),
+            "import asyncio\n\n\nasync def f(x, y):\n    async with asyncio.timeout(1):\n        await (x or y)\n"
+        );
     }
 
     #[test]

@@ -98,8 +98,7 @@ pub fn blocking_call(call: &ast::ExprCall, ctx: &Context) -> Option<(&'static st
             || ctx.is_consumed_asynchronously(call.range())
     };
     if let Some(name) = ctx.qualified_name(&call.func) {
-        if name == "time.sleep" && !ctx.settings().is_allowed_blocking_call(&name) && !offloaded()
-        {
+        if name == "time.sleep" && !ctx.settings().is_allowed_blocking_call(&name) && !offloaded() {
             return Some(("ASY001", name));
         }
     }
